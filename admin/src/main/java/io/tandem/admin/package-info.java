@@ -1,0 +1,2 @@
+/** Admin SQL interface and Prometheus metrics. */
+package io.tandem.admin;
