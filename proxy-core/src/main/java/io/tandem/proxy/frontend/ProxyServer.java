@@ -1,11 +1,34 @@
 package io.tandem.proxy.frontend;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.ProxySettings;
+import io.tandem.proxy.protocol.PacketDecoder;
+import io.tandem.proxy.transport.Transport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Comparator;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The MySQL-protocol frontend: accepts clients, authenticates them, relays their commands. */
 public final class ProxyServer implements AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
   private final ProxySettings settings;
+  private EventLoopGroup boss;
+  private EventLoopGroup workers;
+  private Channel serverChannel;
+  private ProxyContext context;
 
   public ProxyServer(ProxySettings settings) {
     this.settings = settings;
@@ -13,15 +36,85 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Binds the listen address and starts serving; returns the bound port. */
   public int start() throws InterruptedException {
-    throw new UnsupportedOperationException("not yet");
+    BackendDefinition writer = activeMaster(settings);
+    ServerIdentity identity;
+    try {
+      identity = ServerIdentity.probe(writer, settings.pool().connectTimeout());
+    } catch (IOException e) {
+      identity = ServerIdentity.fallback();
+      log.warn("master {} ({}) not reachable at start ({}); presenting as {}", writer.name(),
+          writer.address(), e.getMessage(), identity.version());
+    }
+    context = new ProxyContext(settings, identity, serverSslContext(settings), writer);
+    boss = Transport.eventLoopGroup(1);
+    workers = Transport.eventLoopGroup(settings.workerThreads());
+    ProxyContext ctx = context;
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(boss, workers)
+        .channel(Transport.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast("frames", new PacketDecoder());
+            ch.pipeline().addLast("login", new ClientLogin(ctx));
+          }
+        });
+    serverChannel = bootstrap.bind(settings.listenHost(), settings.listenPort()).sync().channel();
+    int port = port();
+    log.info("listening on {}:{} ({}), writes to {} ({}), presenting as {}", settings.listenHost(), port,
+        Transport.name(), writer.name(), writer.address(), identity.version());
+    return port;
+  }
+
+  /** The master with the highest priority: the writer until failover exists. */
+  static BackendDefinition activeMaster(ProxySettings settings) {
+    return settings.backends().stream()
+        .filter(b -> b.role() == BackendDefinition.Role.MASTER)
+        .max(Comparator.comparingInt(BackendDefinition::priority))
+        .orElseThrow(() -> new IllegalArgumentException("no backend with role master"));
+  }
+
+  private static SslContext serverSslContext(ProxySettings settings) {
+    if (!settings.frontendTls().enabled()) {
+      return null;
+    }
+    try {
+      return SslContextBuilder.forServer(settings.frontendTls().certificate().toFile(),
+          settings.frontendTls().privateKey().toFile()).build();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("tls.frontend: cannot load certificate/key: " + e.getMessage(), e);
+    }
   }
 
   /** The port the server is bound to (after {@link #start()}). */
   public int port() {
-    return settings.listenPort();
+    return serverChannel == null ? settings.listenPort()
+        : ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /** Client connections open right now. */
+  public int openConnections() {
+    return context == null ? 0 : context.registry.openConnections();
   }
 
   /** Stops accepting, closes every client and backend connection. */
   @Override
-  public void close() {}
+  public void close() {
+    if (serverChannel != null) {
+      serverChannel.close().syncUninterruptibly();
+      serverChannel = null;
+    }
+    if (context != null) {
+      context.registry.sessions().forEach(s -> s.channel().close());
+      context.closePools();
+    }
+    if (workers != null) {
+      workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+      boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+      workers = null;
+    }
+  }
 }

@@ -1,0 +1,248 @@
+package io.tandem.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Promise;
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.protocol.CommandCode;
+import io.tandem.proxy.protocol.Packets;
+import io.tandem.proxy.protocol.ResponseTracker;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One authenticated connection to a backend server. It runs one command at a time: the
+ * response goes to the {@link ResponseSink} given with the command, packet bytes untouched.
+ * Lives on the event loop of the client session that uses it; not thread-safe.
+ */
+public final class BackendConnection {
+
+  private final Channel channel;
+  private final BackendDefinition backend;
+  private final PoolKey key;
+  private final long threadId;
+  private final String serverVersion;
+  private final ResponseTracker tracker;
+  private ResponseSink sink;
+  private String schema;
+  private boolean broken;
+  private long idleSince;
+
+  BackendConnection(Channel channel, BackendDefinition backend, PoolKey key, long threadId,
+      String serverVersion, String schema) {
+    this.channel = channel;
+    this.backend = backend;
+    this.key = key;
+    this.threadId = threadId;
+    this.serverVersion = serverVersion;
+    this.schema = schema;
+    this.tracker = new ResponseTracker(
+        (key.capabilities() & io.tandem.proxy.protocol.Capabilities.DEPRECATE_EOF) != 0);
+  }
+
+  public BackendDefinition backend() {
+    return backend;
+  }
+
+  public PoolKey key() {
+    return key;
+  }
+
+  /** The server's thread id of this connection (what {@code KILL} on the backend takes). */
+  public long threadId() {
+    return threadId;
+  }
+
+  public String serverVersion() {
+    return serverVersion;
+  }
+
+  public Channel channel() {
+    return channel;
+  }
+
+  /** The default schema the connection is in, as far as the proxy knows (null for none). */
+  public String schema() {
+    return schema;
+  }
+
+  public void schema(String schema) {
+    this.schema = schema;
+  }
+
+  public boolean isOpen() {
+    return channel.isActive() && !broken;
+  }
+
+  /** True while a command's response is still coming. */
+  public boolean busy() {
+    return sink != null;
+  }
+
+  long idleSince() {
+    return idleSince;
+  }
+
+  void markIdle(long nanos) {
+    idleSince = nanos;
+  }
+
+  ResponseTracker tracker() {
+    return tracker;
+  }
+
+  /**
+   * Sends a command (its frames, headers included; ownership passes) whose response goes to
+   * {@code sink}. Returns false when the command gets no response (the sink is not called).
+   */
+  public boolean send(List<ByteBuf> frames, int commandCode, ResponseSink sink) {
+    if (busy()) {
+      for (ByteBuf f : frames) {
+        f.release();
+      }
+      throw new IllegalStateException("backend connection busy");
+    }
+    boolean answered = tracker.commandSent(commandCode);
+    if (answered) {
+      this.sink = sink;
+    }
+    for (int i = 0; i < frames.size(); i++) {
+      channel.write(frames.get(i));
+    }
+    channel.flush();
+    return answered;
+  }
+
+  /** Sends one frame; see {@link #send(List, int, ResponseSink)}. */
+  public boolean send(ByteBuf frame, int commandCode, ResponseSink sink) {
+    return send(List.of(frame), commandCode, sink);
+  }
+
+  /** Forwards a frame of LOCAL INFILE data from the client; ownership passes. */
+  public void sendInfileData(ByteBuf frame, boolean last) {
+    if (last) {
+      tracker.localInfileSent();
+      channel.writeAndFlush(frame);
+    } else {
+      channel.write(frame);
+    }
+  }
+
+  public void flushWrites() {
+    channel.flush();
+  }
+
+  /**
+   * Runs a command for the proxy itself (state replay, reset, kill) and completes the promise
+   * with the ERR the server answered, or null for success. Result rows are discarded.
+   */
+  public Promise<Packets.ErrorInfo> execute(int commandCode, byte[] argument) {
+    Promise<Packets.ErrorInfo> promise = channel.eventLoop().newPromise();
+    ByteBuf frame = Packets.start(channel.alloc(), 1 + argument.length);
+    frame.writeByte(commandCode).writeBytes(argument);
+    Packets.finish(frame, 0);
+    boolean answered = send(frame, commandCode, new ResponseSink() {
+      @Override
+      public void relay(ByteBuf bytes) {
+        bytes.release();
+      }
+
+      @Override
+      public void responseDone(int serverStatus, Packets.ErrorInfo error) {
+        promise.trySuccess(error);
+      }
+
+      @Override
+      public void failed(Throwable cause) {
+        promise.tryFailure(cause);
+      }
+    });
+    if (!answered) {
+      promise.trySuccess(null);
+    }
+    return promise;
+  }
+
+  /** Runs a text statement for the proxy itself; see {@link #execute(int, byte[])}. */
+  public Promise<Packets.ErrorInfo> query(String sql) {
+    return execute(CommandCode.QUERY, sql.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public void setAutoRead(boolean autoRead) {
+    channel.config().setAutoRead(autoRead);
+  }
+
+  public boolean isWritable() {
+    return channel.isWritable();
+  }
+
+  /** Closes the connection; a running command's sink is told. */
+  public void close() {
+    broken = true;
+    channel.close();
+  }
+
+  // --- called by ResponseFramer ---
+
+  void relay(ByteBuf bytes) {
+    if (sink == null) {
+      bytes.release();
+      protocolError(new IllegalStateException("unexpected data from idle backend connection"));
+      return;
+    }
+    sink.relay(bytes);
+  }
+
+  void flush() {
+    if (sink != null) {
+      sink.flush();
+    }
+  }
+
+  void responseDone() {
+    ResponseSink done = sink;
+    sink = null;
+    if (done != null) {
+      done.flush();
+      done.responseDone(tracker.status(), tracker.error());
+    }
+  }
+
+  void localInfileRequested() {
+    if (sink != null) {
+      sink.flush();
+      sink.localInfileRequested();
+    }
+  }
+
+  void writabilityChanged() {
+    if (sink instanceof WritabilityListener l) {
+      l.backendWritabilityChanged(channel.isWritable());
+    }
+  }
+
+  void protocolError(Throwable cause) {
+    broken = true;
+    closed(cause);
+    channel.close();
+  }
+
+  void closed(Throwable cause) {
+    broken = true;
+    ResponseSink failed = sink;
+    sink = null;
+    if (failed != null) {
+      failed.failed(cause != null ? cause : new IllegalStateException("backend connection closed"));
+    }
+  }
+
+  /** A sink that also wants to know when the backend can take more bytes (LOCAL INFILE). */
+  public interface WritabilityListener {
+    void backendWritabilityChanged(boolean writable);
+  }
+
+  @Override
+  public String toString() {
+    return backend.name() + "#" + threadId;
+  }
+}

@@ -1,0 +1,83 @@
+package io.tandem.proxy.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.config.BackendTls;
+import io.tandem.proxy.transport.Transport;
+import io.tandem.proxy.protocol.PacketDecoder;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+
+/** Opens and logs in backend connections on a given event loop, within the connect timeout. */
+public final class BackendConnector {
+
+  private static final Map<String, String> ATTRIBUTES = Map.of("_client_name", "tandem", "program_name", "tandem");
+
+  private final Duration connectTimeout;
+  private final SslContext sslContext;
+
+  public BackendConnector(Duration connectTimeout, BackendTls tls) {
+    this.connectTimeout = connectTimeout;
+    this.sslContext = tls.enabled() ? clientContext(tls) : null;
+  }
+
+  private static SslContext clientContext(BackendTls tls) {
+    try {
+      SslContextBuilder builder = SslContextBuilder.forClient();
+      if (!tls.verifyPeer()) {
+        builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+      }
+      return builder.build();
+    } catch (SSLException e) {
+      throw new IllegalArgumentException("backend TLS: " + e.getMessage(), e);
+    }
+  }
+
+  /** Connects and logs in; the connection's channel is registered on {@code loop}. */
+  public Future<BackendConnection> connect(EventLoop loop, BackendDefinition backend,
+      BackendCredentials credentials, PoolKey key, String schema) {
+    Promise<BackendConnection> promise = loop.newPromise();
+    Bootstrap bootstrap = new Bootstrap()
+        .group(loop)
+        .channel(Transport.socketChannel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast("frames", new PacketDecoder());
+            ch.pipeline().addLast("login", new BackendLogin(backend, credentials, key, schema,
+                sslContext, ATTRIBUTES, promise));
+          }
+        });
+    ChannelFuture connect = bootstrap.connect(backend.host(), backend.port());
+    connect.addListener(f -> {
+      if (!f.isSuccess()) {
+        promise.tryFailure(new BackendException("cannot connect to " + backend.name() + " ("
+            + backend.address() + "): " + f.cause().getMessage(), f.cause()));
+      }
+    });
+    var timeout = loop.schedule(() -> {
+      if (promise.tryFailure(new BackendException(backend.name() + ": login timed out after "
+          + connectTimeout.toMillis() + " ms"))) {
+        connect.channel().close();
+      }
+    }, connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    promise.addListener(f -> timeout.cancel(false));
+    return promise;
+  }
+}

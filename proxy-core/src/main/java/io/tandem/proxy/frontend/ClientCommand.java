@@ -1,0 +1,76 @@
+package io.tandem.proxy.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.tandem.proxy.protocol.Packets;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One command from the client: its physical frames (headers included, one frame unless the
+ * payload is 16 MiB or more), owned by this object until they are forwarded or released.
+ */
+final class ClientCommand {
+
+  private List<ByteBuf> frames;
+  private final int code;
+  private final int length;
+
+  ClientCommand(List<ByteBuf> frames, int length) {
+    this.frames = frames;
+    this.length = length;
+    ByteBuf first = frames.get(0);
+    this.code = length == 0 ? -1 : first.getUnsignedByte(first.readerIndex() + Packets.HEADER_SIZE);
+  }
+
+  /** The command byte, or -1 for an empty packet. */
+  int code() {
+    return code;
+  }
+
+  /** Payload length over all frames. */
+  int length() {
+    return length;
+  }
+
+  /** The payload byte at {@code index} (0 is the command byte), within the first frame. */
+  int byteAt(int index) {
+    ByteBuf first = frames.get(0);
+    return first.getUnsignedByte(first.readerIndex() + Packets.HEADER_SIZE + index);
+  }
+
+  /** The first frame's payload (a view; valid while the command owns its frames). */
+  ByteBuf firstPayload() {
+    ByteBuf first = frames.get(0);
+    return first.slice(first.readerIndex() + Packets.HEADER_SIZE, first.readableBytes() - Packets.HEADER_SIZE);
+  }
+
+  /** The argument after the command byte, decoded as UTF-8 (joins frames when needed). */
+  String text() {
+    if (frames.size() == 1) {
+      ByteBuf p = firstPayload();
+      return p.toString(p.readerIndex() + 1, p.readableBytes() - 1, StandardCharsets.UTF_8);
+    }
+    ByteBuf joined = Unpooled.buffer(length);
+    for (ByteBuf f : frames) {
+      joined.writeBytes(f, f.readerIndex() + Packets.HEADER_SIZE, f.readableBytes() - Packets.HEADER_SIZE);
+    }
+    return joined.toString(1, length - 1, StandardCharsets.UTF_8);
+  }
+
+  /** Hands the frames over (to a backend connection); this command no longer owns them. */
+  List<ByteBuf> takeFrames() {
+    List<ByteBuf> out = frames;
+    frames = null;
+    return out;
+  }
+
+  void release() {
+    if (frames != null) {
+      for (ByteBuf f : frames) {
+        f.release();
+      }
+      frames = null;
+    }
+  }
+}

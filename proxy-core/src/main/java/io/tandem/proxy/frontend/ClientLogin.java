@@ -1,0 +1,169 @@
+package io.tandem.proxy.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.tandem.proxy.auth.Scramble;
+import io.tandem.proxy.backend.BackendConnection;
+import io.tandem.proxy.backend.BackendCredentials;
+import io.tandem.proxy.config.UserAccount;
+import io.tandem.proxy.protocol.Capabilities;
+import io.tandem.proxy.protocol.ErrorCode;
+import io.tandem.proxy.protocol.HandshakeResponse;
+import io.tandem.proxy.protocol.HandshakeV10;
+import io.tandem.proxy.protocol.Packets;
+import io.tandem.proxy.protocol.ServerStatus;
+import io.tandem.proxy.session.SessionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection phase of a client: greeting, optional switch to TLS, authentication by the
+ * proxy itself, and — when the client names a schema — a first backend connection in that
+ * schema (so an unknown schema is refused with the server's own 1049). Then the channel's
+ * handler becomes a {@link ClientSession}.
+ */
+final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExchange.Outcome {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);
+
+  private final ProxyContext context;
+  private final byte[] scramble = Scramble.generate();
+  private ChannelHandlerContext ctx;
+  private long connectionId = -1;
+  private int offered;
+  private int expectedSequence = 1;
+  private boolean tls;
+  private HandshakeResponse response;
+  private AuthExchange exchange;
+
+  ClientLogin(ProxyContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    connectionId = context.registry.open();
+    if (connectionId < 0) {
+      ctx.writeAndFlush(Packets.error(ctx.alloc(), 0, ErrorCode.CON_COUNT_ERROR, "Too many connections"))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    offered = context.identity.capabilities() | (context.sslContext != null ? Capabilities.SSL : 0);
+    HandshakeV10 greeting = new HandshakeV10(context.identity.version(), connectionId, scramble,
+        offered, context.identity.collationId(), ServerStatus.AUTOCOMMIT, "mysql_native_password");
+    ctx.writeAndFlush(greeting.encode(ctx.alloc()));
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf frame = (ByteBuf) msg;
+    try {
+      int sequence = Packets.sequenceId(frame, frame.readerIndex());
+      if (sequence != expectedSequence) {
+        refuse(ErrorCode.NET_PACKETS_OUT_OF_ORDER, "Got packets out of order", expectedSequence);
+        return;
+      }
+      expectedSequence = sequence + 2;
+      ByteBuf payload = frame.slice(frame.readerIndex() + Packets.HEADER_SIZE,
+          frame.readableBytes() - Packets.HEADER_SIZE);
+      if (exchange != null) {
+        if (!exchange.finished()) {
+          exchange.onPacket(payload, sequence);
+        }
+        return;
+      }
+      onHandshakeResponse(payload, sequence);
+    } catch (RuntimeException e) {
+      refuse(ErrorCode.HANDSHAKE_ERROR, "Bad handshake", expectedSequence);
+    } finally {
+      frame.release();
+    }
+  }
+
+  private void onHandshakeResponse(ByteBuf payload, int sequence) {
+    HandshakeResponse r = HandshakeResponse.decode(payload);
+    if (r.isSslRequest()) {
+      if (context.sslContext == null || tls || !Capabilities.has(r.capabilities(), Capabilities.SSL)) {
+        refuse(ErrorCode.HANDSHAKE_ERROR, "Bad handshake", sequence + 1);
+        return;
+      }
+      tls = true;
+      expectedSequence = sequence + 1;
+      SslHandler ssl = context.sslContext.newHandler(ctx.alloc());
+      ctx.pipeline().addFirst("tls", ssl);
+      return;
+    }
+    if (context.settings.frontendTls().required() && !tls) {
+      refuse(ErrorCode.SECURE_TRANSPORT_REQUIRED,
+          "Connections using insecure transport are prohibited while the proxy requires TLS", sequence + 1);
+      return;
+    }
+    response = r;
+    exchange = new AuthExchange(context, ctx.channel(), scramble, tls, this);
+    String plugin = Capabilities.has(r.capabilities(), Capabilities.PLUGIN_AUTH) ? r.authPlugin() : "mysql_native_password";
+    exchange.begin(r.user(), plugin, r.authResponse(), sequence);
+  }
+
+  @Override
+  public void authenticated(UserAccount account, BackendCredentials credentials, int nextSequence) {
+    int capabilities = response.capabilities() & offered;
+    SessionState state = new SessionState(account.name(), response.collationId(), response.database());
+    ClientSession session = new ClientSession(context, ctx.channel(), connectionId, capabilities,
+        scramble, credentials, state);
+    if (response.database() == null) {
+      start(session, null, nextSequence);
+      return;
+    }
+    session.acquireBackend().addListener(f -> {
+      if (!ctx.channel().isActive()) {
+        if (f.isSuccess()) {
+          session.releaseBackend((BackendConnection) f.getNow());
+        }
+        return;
+      }
+      if (f.isSuccess()) {
+        start(session, (BackendConnection) f.getNow(), nextSequence);
+      } else {
+        ClientSession.ErrorReply reply = ClientSession.ErrorReply.of(f.cause(), context.writer());
+        refuse(reply.error(), reply.message(), nextSequence);
+      }
+    });
+  }
+
+  private void start(ClientSession session, BackendConnection backend, int okSequence) {
+    context.registry.register(connectionId, session);
+    ctx.pipeline().replace(this, "session", session);
+    session.started(backend);
+    ctx.writeAndFlush(Packets.ok(ctx.alloc(), okSequence, ServerStatus.AUTOCOMMIT));
+    connectionId = -1; // the session owns the registry slot now
+  }
+
+  @Override
+  public void denied(ErrorCode error, String message, int nextSequence) {
+    refuse(error, message, nextSequence);
+  }
+
+  private void refuse(ErrorCode error, String message, int sequence) {
+    log.info("client {} refused: {} {}", ctx.channel().remoteAddress(), error.code(), message);
+    ctx.writeAndFlush(Packets.error(ctx.alloc(), sequence & 0xFF, error, message))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    context.registry.closed(connectionId);
+    connectionId = -1;
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.info("client {} connection error during login: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,603 @@
+package io.tandem.proxy.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.tandem.proxy.backend.BackendConnection;
+import io.tandem.proxy.backend.BackendCredentials;
+import io.tandem.proxy.backend.BackendException;
+import io.tandem.proxy.backend.BackendPool;
+import io.tandem.proxy.backend.PoolKey;
+import io.tandem.proxy.backend.ResponseSink;
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.config.UserAccount;
+import io.tandem.proxy.protocol.Capabilities;
+import io.tandem.proxy.protocol.CommandCode;
+import io.tandem.proxy.protocol.ErrorCode;
+import io.tandem.proxy.protocol.Packets;
+import io.tandem.proxy.session.SessionState;
+import io.tandem.proxy.session.SessionStatements;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The command phase of one client connection. Commands are taken one at a time in arrival
+ * order (pipelined commands wait in a queue); each is answered by the proxy itself (COM_QUIT,
+ * KILL, COM_CHANGE_USER, unsupported commands) or relayed to the session's backend connection,
+ * whose response bytes flow back untouched with backpressure both ways. The session tracks its
+ * state ({@link SessionState}) so that a replacement backend connection can be brought to it.
+ *
+ * <p>Today every command goes to the active master over one connection held for the session's
+ * life; the connection is reset and pooled when the client leaves, or closed if it is mid-response.
+ */
+final class ClientSession extends ChannelInboundHandlerAdapter
+    implements ResponseSink, BackendConnection.WritabilityListener {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+  private static final int QUEUE_HIGH = 64;
+  private static final int QUEUE_LOW = 16;
+
+  private final ProxyContext context;
+  private final Channel client;
+  private final long connectionId;
+  private final int capabilities;
+  private final byte[] scramble;
+  private BackendCredentials credentials;
+  private SessionState state;
+  private final BackendPool pool;
+  private BackendConnection backend;
+
+  private final ArrayDeque<ClientCommand> queue = new ArrayDeque<>();
+  private ClientCommand current;
+  private String currentSql;
+  private boolean relayedAny;
+  private List<ByteBuf> assembling;
+  private int assembledLength;
+  private int nextSequence;
+  private boolean localInfile;
+  private boolean closing;
+  private AuthExchange changeUser;
+
+  ClientSession(ProxyContext context, Channel client, long connectionId, int capabilities,
+      byte[] scramble, BackendCredentials credentials, SessionState state) {
+    this.context = context;
+    this.scramble = scramble;
+    this.client = client;
+    this.connectionId = connectionId;
+    this.capabilities = capabilities;
+    this.credentials = credentials;
+    this.state = state;
+    this.pool = context.pool(client.eventLoop());
+  }
+
+  long connectionId() {
+    return connectionId;
+  }
+
+  String user() {
+    return state.user();
+  }
+
+  Channel channel() {
+    return client;
+  }
+
+  void started(BackendConnection backend) {
+    this.backend = backend;
+  }
+
+  // ---------------------------------------------------------------- client input
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf frame = (ByteBuf) msg;
+    if (closing) {
+      frame.release();
+      return;
+    }
+    if (localInfile) {
+      forwardInfileData(frame);
+      return;
+    }
+    if (changeUser != null) {
+      continueChangeUser(frame);
+      return;
+    }
+    int sequence = Packets.sequenceId(frame, frame.readerIndex());
+    int length = Packets.payloadLength(frame, frame.readerIndex());
+    if (sequence != (assembling == null ? 0 : nextSequence)) {
+      frame.release();
+      fatal(ErrorCode.NET_PACKETS_OUT_OF_ORDER, "Got packets out of order", sequence + 1);
+      return;
+    }
+    if (assembling == null) {
+      assembling = new ArrayList<>(1);
+    }
+    assembling.add(frame);
+    assembledLength += length;
+    nextSequence = (sequence + 1) & 0xFF;
+    if (assembledLength > context.settings.maxPacketSize()) {
+      fatal(ErrorCode.NET_PACKET_TOO_LARGE, "Got a packet bigger than 'max_allowed_packet' bytes", nextSequence);
+      return;
+    }
+    if (length == Packets.MAX_PAYLOAD) {
+      return;
+    }
+    queue.add(new ClientCommand(assembling, assembledLength));
+    assembling = null;
+    assembledLength = 0;
+    if (queue.size() >= QUEUE_HIGH) {
+      client.config().setAutoRead(false);
+    }
+    processQueue();
+  }
+
+  private void processQueue() {
+    while (current == null && !closing && !queue.isEmpty()) {
+      current = queue.poll();
+      if (queue.size() <= QUEUE_LOW && !client.config().isAutoRead()) {
+        client.config().setAutoRead(true);
+      }
+      relayedAny = false;
+      currentSql = null;
+      dispatch(current);
+    }
+  }
+
+  private void dispatch(ClientCommand command) {
+    int code = command.code();
+    switch (code) {
+      case CommandCode.QUIT -> {
+        command.release();
+        current = null;
+        close();
+      }
+      case CommandCode.PING -> {
+        if (backend == null) {
+          answerOk();
+        } else {
+          relay(command);
+        }
+      }
+      case CommandCode.QUERY -> onQuery(command);
+      case CommandCode.PROCESS_KILL -> {
+        long id = command.length() >= 5 ? command.firstPayload().getUnsignedIntLE(1) : -1;
+        command.release();
+        kill(id, false);
+      }
+      case CommandCode.CHANGE_USER -> startChangeUser(command);
+      case CommandCode.INIT_DB, CommandCode.FIELD_LIST, CommandCode.STATISTICS,
+          CommandCode.PROCESS_INFO, CommandCode.REFRESH, CommandCode.DEBUG,
+          CommandCode.CREATE_DB, CommandCode.DROP_DB, CommandCode.SET_OPTION,
+          CommandCode.RESET_CONNECTION, CommandCode.STMT_PREPARE, CommandCode.STMT_EXECUTE,
+          CommandCode.STMT_SEND_LONG_DATA, CommandCode.STMT_CLOSE, CommandCode.STMT_RESET,
+          CommandCode.STMT_FETCH -> relay(command);
+      default -> {
+        command.release();
+        answerError(ErrorCode.UNKNOWN_COM, "Unknown command");
+      }
+    }
+  }
+
+  private void onQuery(ClientCommand command) {
+    int first = command.length() > 1 ? command.byteAt(1) : 0;
+    switch (first) {
+      case 'K', 'k', ' ', '\t', '\r', '\n', '/', '#', '-' -> {
+        String sql = command.text();
+        KillStatement kill = KillStatement.parse(sql);
+        if (kill != null) {
+          command.release();
+          kill(kill.id(), kill.queryOnly());
+          return;
+        }
+        currentSql = sql;
+      }
+      case 'S', 's', 'U', 'u' -> currentSql = command.text();
+      default -> { }
+    }
+    relay(command);
+  }
+
+  // ---------------------------------------------------------------- relaying
+
+  private void relay(ClientCommand command) {
+    if (backend != null && backend.isOpen()) {
+      send(command);
+      return;
+    }
+    if (backend != null) {
+      BackendConnection lost = backend;
+      backend = null;
+      if (state.pinned()) {
+        command.release();
+        log.warn("client {}: backend {} connection lost between commands with a transaction or prepared statements open; closing", connectionId, lost);
+        fatal(ErrorCode.LOST_CONNECTION, "Lost connection to backend '" + lost.backend().name()
+            + "' with an open transaction or prepared statements", 1);
+        return;
+      }
+    }
+    acquireBackend().addListener(f -> {
+      if (closing) {
+        command.release();
+        if (f.isSuccess()) {
+          releaseBackend((BackendConnection) f.getNow());
+        }
+        return;
+      }
+      if (!f.isSuccess()) {
+        command.release();
+        ErrorReply reply = ErrorReply.of(f.cause(), context.writer());
+        answerError(reply.error(), reply.message());
+        return;
+      }
+      backend = (BackendConnection) f.getNow();
+      send(command);
+    });
+  }
+
+  /** A backend connection brought to this session's state: pooled or new, then replayed. */
+  Future<BackendConnection> acquireBackend() {
+    BackendDefinition target = context.writer();
+    PoolKey key = new PoolKey(target.name(), credentials.user(),
+        capabilities & Capabilities.SESSION_SHAPING, state.collationId());
+    Promise<BackendConnection> ready = client.eventLoop().newPromise();
+    pool.acquire(target, credentials, key, state.schema()).addListener(f -> {
+      if (!f.isSuccess()) {
+        ready.setFailure(f.cause());
+        return;
+      }
+      replay((BackendConnection) f.getNow(), state.replayStatements().iterator(), ready);
+    });
+    return ready;
+  }
+
+  private void replay(BackendConnection c, Iterator<String> statements, Promise<BackendConnection> ready) {
+    if (!statements.hasNext()) {
+      if (state.multiStatements() != null) {
+        byte[] option = {(byte) (state.multiStatements() ? 0 : 1), 0};
+        c.execute(CommandCode.SET_OPTION, option).addListener(f -> finishReplay(c, f, ready, null));
+        return;
+      }
+      ready.setSuccess(c);
+      return;
+    }
+    c.query(statements.next()).addListener(f -> finishReplay(c, f, ready, statements));
+  }
+
+  private void finishReplay(BackendConnection c, Future<?> f, Promise<BackendConnection> ready,
+      Iterator<String> statements) {
+    if (!f.isSuccess() || f.getNow() != null) {
+      c.close();
+      ready.setFailure(f.isSuccess()
+          ? new BackendException(c.backend().name() + ": replaying session state failed: " + f.getNow())
+          : f.cause());
+    } else if (statements == null) {
+      ready.setSuccess(c);
+    } else {
+      replay(c, statements, ready);
+    }
+  }
+
+  void releaseBackend(BackendConnection c) {
+    pool.release(c);
+  }
+
+  private void send(ClientCommand command) {
+    int code = command.code();
+    boolean answered = backend.send(command.takeFrames(), code, this);
+    if (code == CommandCode.STMT_CLOSE) {
+      state.preparedStatementClosed();
+    }
+    if (!answered) {
+      finishCommand();
+    }
+  }
+
+  @Override
+  public void relay(ByteBuf bytes) {
+    relayedAny = true;
+    client.write(bytes, client.voidPromise());
+    if (!client.isWritable()) {
+      backend.setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void flush() {
+    client.flush();
+  }
+
+  @Override
+  public void responseDone(int serverStatus, Packets.ErrorInfo error) {
+    if (error == null) {
+      state.serverStatus(serverStatus);
+      recordStateChange();
+    }
+    finishCommand();
+  }
+
+  private void recordStateChange() {
+    switch (current.code()) {
+      case CommandCode.QUERY -> {
+        if (currentSql != null) {
+          SessionStatements.apply(currentSql, state);
+          backend.schema(state.schema());
+        }
+      }
+      case CommandCode.INIT_DB -> {
+        state.schema(current.text());
+        backend.schema(state.schema());
+      }
+      case CommandCode.STMT_PREPARE -> state.preparedStatementOpened();
+      case CommandCode.RESET_CONNECTION -> state.reset();
+      case CommandCode.SET_OPTION -> state.multiStatements(current.byteAt(1) == 0);
+      default -> { }
+    }
+  }
+
+  @Override
+  public void localInfileRequested() {
+    localInfile = true;
+  }
+
+  private void forwardInfileData(ByteBuf frame) {
+    boolean last = Packets.payloadLength(frame, frame.readerIndex()) == 0;
+    if (last) {
+      localInfile = false;
+    }
+    backend.sendInfileData(frame, last);
+    if (!last && !backend.isWritable()) {
+      client.config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void backendWritabilityChanged(boolean writable) {
+    if (writable && localInfile) {
+      client.config().setAutoRead(true);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (localInfile && backend != null) {
+      backend.flushWrites();
+    }
+  }
+
+  @Override
+  public void failed(Throwable cause) {
+    BackendConnection lost = backend;
+    backend = null;
+    log.warn("client {}: backend {} lost during a command: {}", connectionId, lost, cause.getMessage());
+    if (!relayedAny) {
+      fatal(ErrorCode.LOST_CONNECTION, "Lost connection to backend '" + (lost == null ? "?" : lost.backend().name())
+          + "' during query", 1);
+    } else {
+      close();
+    }
+  }
+
+  private void finishCommand() {
+    if (current != null) {
+      current.release();
+      current = null;
+    }
+    processQueue();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (client.isWritable() && backend != null) {
+      backend.setAutoRead(true);
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  // ---------------------------------------------------------------- answered by the proxy
+
+  private void answerOk() {
+    client.writeAndFlush(Packets.ok(client.alloc(), 1, state.serverStatus()));
+    finishCommand();
+  }
+
+  private void answerError(ErrorCode error, String message) {
+    client.writeAndFlush(Packets.error(client.alloc(), 1, error, message));
+    finishCommand();
+  }
+
+  /** Answers with an error and closes the connection (protocol violations, lost state). */
+  private void fatal(ErrorCode error, String message, int sequence) {
+    log.info("client {} ({}): {} {}", connectionId, client.remoteAddress(), error.code(), message);
+    client.writeAndFlush(Packets.error(client.alloc(), sequence & 0xFF, error, message))
+        .addListener(ChannelFutureListener.CLOSE);
+    close();
+  }
+
+  private void kill(long id, boolean queryOnly) {
+    ClientSession target = context.registry.get(id);
+    if (target == null) {
+      answerError(ErrorCode.NO_SUCH_THREAD, "Unknown thread id: " + id);
+      return;
+    }
+    if (!target.user().equals(user())) {
+      answerError(ErrorCode.KILL_DENIED, "You are not owner of thread " + id);
+      return;
+    }
+    if (target == this) {
+      if (queryOnly) {
+        answerOk();
+      } else {
+        close();
+      }
+      return;
+    }
+    target.client.eventLoop().submit(target::runningBackendThread).addListener(f -> {
+      BackendThread thread = f.isSuccess() ? (BackendThread) f.getNow() : null;
+      client.eventLoop().execute(() -> killBackendThread(target, thread, queryOnly));
+    });
+  }
+
+  /** The backend thread running this session's command, or null when idle. Own event loop only. */
+  private BackendThread runningBackendThread() {
+    BackendConnection c = backend;
+    return c != null && c.busy() ? new BackendThread(c.backend(), c.threadId()) : null;
+  }
+
+  private void killBackendThread(ClientSession target, BackendThread thread, boolean queryOnly) {
+    if (thread == null) {
+      if (!queryOnly) {
+        target.client.close();
+      }
+      answerOk();
+      return;
+    }
+    PoolKey key = new PoolKey(thread.backend().name(), credentials.user(),
+        capabilities & Capabilities.SESSION_SHAPING, state.collationId());
+    pool.acquire(thread.backend(), credentials, key, null).addListener(f -> {
+      if (!f.isSuccess()) {
+        ErrorReply reply = ErrorReply.of(f.cause(), thread.backend());
+        answerError(reply.error(), reply.message());
+        return;
+      }
+      BackendConnection side = (BackendConnection) f.getNow();
+      side.query((queryOnly ? "KILL QUERY " : "KILL CONNECTION ") + thread.threadId()).addListener(k -> {
+        pool.release(side);
+        if (!queryOnly) {
+          target.client.close();
+        }
+        if (k.isSuccess() && k.getNow() != null && ((Packets.ErrorInfo) k.getNow()).error().code() != 1094) {
+          Packets.ErrorInfo e = (Packets.ErrorInfo) k.getNow();
+          answerError(e.error(), e.message());
+        } else {
+          answerOk();
+        }
+      });
+    });
+  }
+
+  private record BackendThread(BackendDefinition backend, long threadId) {}
+
+  // ---------------------------------------------------------------- COM_CHANGE_USER
+
+  private void startChangeUser(ClientCommand command) {
+    ChangeUserRequest request;
+    try {
+      request = ChangeUserRequest.decode(command.firstPayload(), capabilities);
+    } catch (RuntimeException e) {
+      command.release();
+      answerError(ErrorCode.MALFORMED_PACKET, "Malformed communication packet");
+      return;
+    }
+    command.release();
+    changeUser = new AuthExchange(context, client, scramble, client.pipeline().get("tls") != null,
+        new AuthExchange.Outcome() {
+          @Override
+          public void authenticated(UserAccount account, BackendCredentials newCredentials, int nextSequence) {
+            changeUser = null;
+            if (backend != null) {
+              BackendConnection old = backend;
+              backend = null;
+              pool.release(old);
+            }
+            credentials = newCredentials;
+            state = new SessionState(account.name(), request.collationId() > 0 ? request.collationId() : state.collationId(),
+                request.schema());
+            if (request.schema() == null) {
+              client.writeAndFlush(Packets.ok(client.alloc(), nextSequence, state.serverStatus()));
+              finishCommand();
+              return;
+            }
+            acquireBackend().addListener(f -> {
+              if (f.isSuccess()) {
+                backend = (BackendConnection) f.getNow();
+                client.writeAndFlush(Packets.ok(client.alloc(), nextSequence, state.serverStatus()));
+              } else {
+                ErrorReply reply = ErrorReply.of(f.cause(), context.writer());
+                client.writeAndFlush(Packets.error(client.alloc(), nextSequence, reply.error(), reply.message()));
+              }
+              finishCommand();
+            });
+          }
+
+          @Override
+          public void denied(ErrorCode error, String message, int nextSequence) {
+            changeUser = null;
+            fatal(error, message, nextSequence);
+          }
+        });
+    changeUser.begin(request.user(), request.authPlugin(), request.authResponse(), 0);
+  }
+
+  private void continueChangeUser(ByteBuf frame) {
+    try {
+      int sequence = Packets.sequenceId(frame, frame.readerIndex());
+      ByteBuf payload = frame.slice(frame.readerIndex() + Packets.HEADER_SIZE,
+          frame.readableBytes() - Packets.HEADER_SIZE);
+      changeUser.onPacket(payload, sequence);
+    } finally {
+      frame.release();
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Closes the client connection and gives the backend connection back (or closes it). */
+  void close() {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    if (assembling != null) {
+      assembling.forEach(ByteBuf::release);
+      assembling = null;
+    }
+    queue.forEach(ClientCommand::release);
+    queue.clear();
+    if (current != null) {
+      current.release();
+    }
+    if (backend != null) {
+      BackendConnection c = backend;
+      backend = null;
+      if (c.busy() || localInfile) {
+        c.close();
+      } else {
+        pool.release(c);
+      }
+    }
+    context.registry.closed(connectionId);
+    client.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    close();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.info("client {} ({}) connection error: {}", connectionId, client.remoteAddress(), cause.toString());
+    close();
+  }
+
+  /** The ERR a client gets when its backend could not be used. */
+  record ErrorReply(ErrorCode error, String message) {
+    static ErrorReply of(Throwable cause, BackendDefinition backend) {
+      if (cause instanceof BackendException e && e.serverError() != null) {
+        return new ErrorReply(e.serverError().error(), e.serverError().message());
+      }
+      return new ErrorReply(ErrorCode.CANNOT_CONNECT, "Can't connect to backend '" + backend.name()
+          + "' (" + backend.address() + "): " + cause.getMessage());
+    }
+  }
+}

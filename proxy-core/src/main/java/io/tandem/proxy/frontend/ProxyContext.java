@@ -1,0 +1,50 @@
+package io.tandem.proxy.frontend;
+
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
+import io.tandem.proxy.auth.RsaKeys;
+import io.tandem.proxy.backend.BackendConnector;
+import io.tandem.proxy.backend.BackendPool;
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.config.ProxySettings;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** What every client connection of one proxy shares. Thread-safe. */
+final class ProxyContext {
+
+  final ProxySettings settings;
+  final ServerIdentity identity;
+  final BackendConnector connector;
+  final RsaKeys rsaKeys;
+  /** Null when TLS is not offered to clients. */
+  final SslContext sslContext;
+  final ConnectionRegistry registry;
+  final CredentialCache credentials = new CredentialCache();
+  private final BackendDefinition writer;
+  private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
+
+  ProxyContext(ProxySettings settings, ServerIdentity identity, SslContext sslContext,
+      BackendDefinition writer) {
+    this.settings = settings;
+    this.identity = identity;
+    this.sslContext = sslContext;
+    this.writer = writer;
+    this.connector = new BackendConnector(settings.pool().connectTimeout(), settings.backendTls());
+    this.rsaKeys = RsaKeys.generate();
+    this.registry = new ConnectionRegistry(settings.maxConnections());
+  }
+
+  /** The backend that takes this session's statements: today always the active master. */
+  BackendDefinition writer() {
+    return writer;
+  }
+
+  BackendPool pool(EventLoop loop) {
+    return pools.computeIfAbsent(loop, l -> new BackendPool(l, connector, settings.pool()));
+  }
+
+  void closePools() {
+    pools.forEach((loop, pool) -> loop.execute(pool::closeAll));
+  }
+}

@@ -1,0 +1,131 @@
+package io.tandem.proxy.session;
+
+import io.tandem.proxy.protocol.ServerStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a client session has set up on the server side and a fresh backend connection must be
+ * brought to: default schema, character set, autocommit, session variables (sql_mode included),
+ * the multi-statements option, and what cannot be replayed (open transaction, prepared
+ * statements, temporary tables, locks), which pins the session to its connection.
+ */
+public final class SessionState {
+
+  private final String user;
+  private final int collationId;
+  private String schema;
+  private String charsetStatement;
+  private final Map<String, String> variables = new LinkedHashMap<>();
+  private int serverStatus = ServerStatus.AUTOCOMMIT;
+  private int preparedStatements;
+  private Boolean multiStatements;
+
+  public SessionState(String user, int collationId, String schema) {
+    this.user = user;
+    this.collationId = collationId;
+    this.schema = schema;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  public int collationId() {
+    return collationId;
+  }
+
+  public String schema() {
+    return schema;
+  }
+
+  public void schema(String schema) {
+    this.schema = schema;
+  }
+
+  public int serverStatus() {
+    return serverStatus;
+  }
+
+  /** Records the status flags of the last OK/EOF the server sent. */
+  public void serverStatus(int status) {
+    this.serverStatus = status;
+  }
+
+  public boolean inTransaction() {
+    return (serverStatus & ServerStatus.IN_TRANS) != 0;
+  }
+
+  public boolean autocommit() {
+    return (serverStatus & ServerStatus.AUTOCOMMIT) != 0;
+  }
+
+  public void preparedStatementOpened() {
+    preparedStatements++;
+  }
+
+  public void preparedStatementClosed() {
+    if (preparedStatements > 0) {
+      preparedStatements--;
+    }
+  }
+
+  public int preparedStatements() {
+    return preparedStatements;
+  }
+
+  /** A successful {@code SET NAMES ...} / {@code SET CHARACTER SET ...}: replayed verbatim. */
+  public void charsetStatement(String sql) {
+    this.charsetStatement = sql;
+  }
+
+  /**
+   * A successful {@code SET} of session variables; a later SET of the same variable replaces
+   * the earlier one. {@code key} identifies the variable(s) set.
+   */
+  public void variable(String key, String sql) {
+    variables.remove(key);
+    variables.put(key, sql);
+  }
+
+  public void multiStatements(boolean on) {
+    this.multiStatements = on;
+  }
+
+  /** Null when the client never sent COM_SET_OPTION. */
+  public Boolean multiStatements() {
+    return multiStatements;
+  }
+
+  /** Forgets everything COM_RESET_CONNECTION resets (schema and user stay). */
+  public void reset() {
+    charsetStatement = null;
+    variables.clear();
+    serverStatus = ServerStatus.AUTOCOMMIT;
+    preparedStatements = 0;
+    multiStatements = null;
+  }
+
+  /**
+   * True when a new backend connection cannot take over: a transaction is open or prepared
+   * statements exist on the current one.
+   */
+  public boolean pinned() {
+    return inTransaction() || preparedStatements > 0;
+  }
+
+  /** Statements that bring a freshly reset connection (same user, collation) to this state. */
+  public List<String> replayStatements() {
+    List<String> out = new ArrayList<>();
+    if (charsetStatement != null) {
+      out.add(charsetStatement);
+    }
+    out.addAll(variables.values());
+    if (!autocommit()) {
+      out.add("SET autocommit=0");
+    }
+    return out;
+  }
+}

@@ -1,0 +1,95 @@
+package io.tandem.proxy.session;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Recognizes the statements that change session state ({@code USE}, {@code SET ...}) in a
+ * successfully executed COM_QUERY and records them in {@link SessionState}. A cheap scan:
+ * anything not starting with {@code USE} or {@code SET} (after comments and blanks) is ignored.
+ */
+public final class SessionStatements {
+
+  private static final Pattern USE = Pattern.compile(
+      "(?is)USE\\s+(`(?:[^`]|``)+`|[^\\s;`]+)\\s*;?\\s*");
+  private static final Pattern SET_NAMES = Pattern.compile(
+      "(?is)SET\\s+(NAMES|CHARACTER\\s+SET|CHARSET)\\b.*");
+  private static final Pattern SET_SINGLE = Pattern.compile(
+      "(?is)SET\\s+(?:SESSION\\s+|LOCAL\\s+|@@SESSION\\.|@@LOCAL\\.|@@)?(@?[`\\w.$]+)\\s*(?::=|=)\\s*"
+          + "(?:'(?:[^'\\\\]|\\\\.|'')*'|\"(?:[^\"\\\\]|\\\\.)*\"|[^,;'\"]+?)\\s*;?\\s*");
+
+  private SessionStatements() {}
+
+  /** Updates {@code state} after {@code sql} succeeded. */
+  public static void apply(String sql, SessionState state) {
+    String s = stripLeadingComments(sql);
+    if (s.length() < 4) {
+      return;
+    }
+    char c = Character.toUpperCase(s.charAt(0));
+    if (c == 'U') {
+      Matcher m = USE.matcher(s);
+      if (m.matches()) {
+        state.schema(unquote(m.group(1)));
+      }
+    } else if (c == 'S' && s.regionMatches(true, 0, "SET", 0, 3)
+        && Character.isWhitespace(s.charAt(3))) {
+      applySet(s, state);
+    }
+  }
+
+  private static void applySet(String s, SessionState state) {
+    String upper = s.toUpperCase(Locale.ROOT);
+    if (upper.matches("(?s)SET\\s+(GLOBAL\\b|@@GLOBAL\\.|PERSIST\\b|TRANSACTION\\b).*")) {
+      return; // not session state, or only for the next transaction
+    }
+    if (SET_NAMES.matcher(s).matches()) {
+      state.charsetStatement(s);
+      return;
+    }
+    Matcher single = SET_SINGLE.matcher(s);
+    if (single.matches()) {
+      String name = single.group(1).toLowerCase(Locale.ROOT).replace("`", "");
+      if (name.equals("autocommit")) {
+        return; // followed through the server status flags
+      }
+      state.variable(name, s);
+      return;
+    }
+    state.variable(s, s);
+  }
+
+  static String stripLeadingComments(String sql) {
+    int i = 0;
+    int n = sql.length();
+    while (i < n) {
+      char c = sql.charAt(i);
+      if (Character.isWhitespace(c)) {
+        i++;
+      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+        int end = sql.indexOf("*/", i + 2);
+        if (end < 0) {
+          return "";
+        }
+        i = end + 2;
+      } else if (c == '#' || (c == '-' && sql.startsWith("-- ", i))) {
+        int end = sql.indexOf('\n', i);
+        if (end < 0) {
+          return "";
+        }
+        i = end + 1;
+      } else {
+        break;
+      }
+    }
+    return sql.substring(i);
+  }
+
+  private static String unquote(String name) {
+    if (name.length() >= 2 && name.startsWith("`") && name.endsWith("`")) {
+      return name.substring(1, name.length() - 1).replace("``", "`");
+    }
+    return name;
+  }
+}
