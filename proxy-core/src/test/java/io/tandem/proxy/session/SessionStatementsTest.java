@@ -1,0 +1,57 @@
+package io.tandem.proxy.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class SessionStatementsTest {
+
+  private final SessionState state = new SessionState("app", 45, "app");
+
+  @Test
+  void useChangesTheSchema() {
+    SessionStatements.apply("USE other", state);
+    assertThat(state.schema()).isEqualTo("other");
+    SessionStatements.apply("/* hint */ use `we``ird`;", state);
+    assertThat(state.schema()).isEqualTo("we`ird");
+  }
+
+  @Test
+  void setStatementsAreReplayedLatestPerVariable() {
+    SessionStatements.apply("SET NAMES latin1", state);
+    SessionStatements.apply("SET sql_mode = 'ANSI_QUOTES'", state);
+    SessionStatements.apply("SET @@session.wait_timeout=100", state);
+    SessionStatements.apply("set SQL_MODE='TRADITIONAL'", state);
+    SessionStatements.apply("SET @user_var := 5", state);
+    SessionStatements.apply("SET GLOBAL max_connections = 10", state);
+    SessionStatements.apply("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", state);
+    SessionStatements.apply("SET autocommit=0", state);
+    assertThat(state.replayStatements()).containsExactly(
+        "SET NAMES latin1",
+        "SET @@session.wait_timeout=100",
+        "set SQL_MODE='TRADITIONAL'",
+        "SET @user_var := 5");
+  }
+
+  @Test
+  void multiAssignmentIsKeptWhole() {
+    SessionStatements.apply("SET a=1, b='x,y'", state);
+    assertThat(state.replayStatements()).containsExactly("SET a=1, b='x,y'");
+  }
+
+  @Test
+  void autocommitOffIsReplayedFromStatusFlags() {
+    state.serverStatus(0);
+    assertThat(state.replayStatements()).containsExactly("SET autocommit=0");
+    state.reset();
+    assertThat(state.replayStatements()).isEmpty();
+  }
+
+  @Test
+  void otherStatementsChangeNothing() {
+    SessionStatements.apply("SELECT 1", state);
+    SessionStatements.apply("UPDATE t SET a=1", state);
+    assertThat(state.replayStatements()).isEmpty();
+    assertThat(state.schema()).isEqualTo("app");
+  }
+}
