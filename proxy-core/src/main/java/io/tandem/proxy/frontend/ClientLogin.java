@@ -11,8 +11,10 @@ import io.tandem.proxy.backend.BackendCredentials;
 import io.tandem.proxy.config.UserAccount;
 import io.tandem.proxy.protocol.Capabilities;
 import io.tandem.proxy.protocol.ErrorCode;
+import io.tandem.proxy.protocol.FrameTooLongException;
 import io.tandem.proxy.protocol.HandshakeResponse;
 import io.tandem.proxy.protocol.HandshakeV10;
+import io.tandem.proxy.protocol.PacketDecoder;
 import io.tandem.proxy.protocol.Packets;
 import io.tandem.proxy.protocol.ServerStatus;
 import io.tandem.proxy.session.SessionState;
@@ -28,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExchange.Outcome {
 
   private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);
+  /** Largest packet accepted before authentication (handshake response, auth data). */
+  static final int MAX_LOGIN_PACKET = 64 * 1024;
 
   private final ProxyContext context;
   private final byte[] scramble = Scramble.generate();
@@ -137,6 +141,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
 
   private void start(ClientSession session, BackendConnection backend, int okSequence) {
     context.registry.register(connectionId, session);
+    ctx.pipeline().get(PacketDecoder.class).maxPayload(Packets.MAX_PAYLOAD);
     ctx.pipeline().replace(this, "session", session);
     session.started(backend);
     ctx.writeAndFlush(Packets.ok(ctx.alloc(), okSequence, ServerStatus.AUTOCOMMIT));
@@ -163,6 +168,10 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof FrameTooLongException) {
+      refuse(ErrorCode.HANDSHAKE_ERROR, "Bad handshake", expectedSequence);
+      return;
+    }
     log.info("client {} connection error during login: {}", ctx.channel().remoteAddress(), cause.toString());
     ctx.close();
   }

@@ -58,7 +58,7 @@ public final class ProxyServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast("frames", new PacketDecoder());
+            ch.pipeline().addLast("frames", new PacketDecoder().maxPayload(ClientLogin.MAX_LOGIN_PACKET));
             ch.pipeline().addLast("login", new ClientLogin(ctx));
           }
         });

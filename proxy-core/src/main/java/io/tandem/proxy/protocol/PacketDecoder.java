@@ -13,11 +13,24 @@ import java.util.List;
  */
 public final class PacketDecoder extends ByteToMessageDecoder {
 
+  private int maxPayload = Packets.MAX_PAYLOAD;
+
+  /** Frames announcing a longer payload fail with {@link FrameTooLongException} (e.g. at login). */
+  public PacketDecoder maxPayload(int maxPayload) {
+    this.maxPayload = maxPayload;
+    return this;
+  }
+
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     while (in.readableBytes() >= Packets.HEADER_SIZE) {
       int start = in.readerIndex();
-      int frameLength = Packets.HEADER_SIZE + in.getUnsignedMediumLE(start);
+      int payloadLength = in.getUnsignedMediumLE(start);
+      if (payloadLength > maxPayload) {
+        in.skipBytes(in.readableBytes());
+        throw new FrameTooLongException(payloadLength, maxPayload);
+      }
+      int frameLength = Packets.HEADER_SIZE + payloadLength;
       if (in.readableBytes() < frameLength) {
         return;
       }
@@ -25,3 +38,4 @@ public final class PacketDecoder extends ByteToMessageDecoder {
     }
   }
 }
+
