@@ -200,10 +200,28 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         }
         currentSql = sql;
       }
-      case 'S', 's', 'U', 'u' -> currentSql = command.text();
+      case 'S', 's', 'U', 'u' -> {
+        if (startsWithWord(command, "SET") || startsWithWord(command, "USE")) {
+          currentSql = command.text();
+        }
+      }
       default -> { }
     }
     relay(command);
+  }
+
+  /** Whether the statement starts with {@code word} (ASCII, any case) followed by a blank. */
+  private static boolean startsWithWord(ClientCommand command, String word) {
+    if (command.length() < word.length() + 2) {
+      return false;
+    }
+    for (int i = 0; i < word.length(); i++) {
+      if ((command.byteAt(1 + i) & 0xDF) != word.charAt(i)) {
+        return false;
+      }
+    }
+    int next = command.byteAt(1 + word.length());
+    return next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '`' || next == '@';
   }
 
   // ---------------------------------------------------------------- relaying

@@ -26,9 +26,13 @@ class ClientLoginTest {
   private static final BackendDefinition M1 = new BackendDefinition("m1", "127.0.0.1", 1, BackendDefinition.Role.MASTER, 1);
 
   private static ProxyContext context(int maxConnections) {
+    return context(maxConnections, FrontendTls.disabled());
+  }
+
+  private static ProxyContext context(int maxConnections, FrontendTls tls) {
     ProxySettings settings = new ProxySettings("127.0.0.1", 0, maxConnections, 1024,
         List.of(new UserAccount("app", "app", null, UserAccount.AuthPlugin.MYSQL_NATIVE_PASSWORD)),
-        List.of(M1), ProxySettings.defaultPool(), FrontendTls.disabled(), BackendTls.disabled(), 1);
+        List.of(M1), ProxySettings.defaultPool(), tls, BackendTls.disabled(), 1);
     return new ProxyContext(settings, ServerIdentity.fallback(), null, M1);
   }
 
@@ -154,6 +158,18 @@ class ClientLoginTest {
     big[0] = 0x03;
     ch.writeInbound(frame(0, big));
     assertThat(errorCode(ch)).isEqualTo(1153);
+    assertThat(ch.isOpen()).isFalse();
+  }
+
+  @Test
+  void plainLoginWhenTlsIsRequiredGets3159() {
+    EmbeddedChannel ch = channel(context(10, new FrontendTls(java.nio.file.Path.of("c.pem"), java.nio.file.Path.of("k.pem"), true)));
+    HandshakeV10 g = greeting(ch);
+    int caps = Capabilities.PROTOCOL_41 | Capabilities.SECURE_CONNECTION | Capabilities.PLUGIN_AUTH;
+    ch.writeInbound(new HandshakeResponse(caps, 1 << 24, 45, "app",
+        NativePassword.scramble(NativePassword.stage1("app"), g.scramble()), null, "mysql_native_password", Map.of())
+        .encode(ch.alloc(), 1));
+    assertThat(errorCode(ch)).isEqualTo(3159);
     assertThat(ch.isOpen()).isFalse();
   }
 }
