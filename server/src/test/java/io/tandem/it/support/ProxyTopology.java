@@ -1,0 +1,118 @@
+package io.tandem.it.support;
+
+import io.tandem.proxy.config.ProxySettings;
+import io.tandem.proxy.config.UserAccount;
+import io.tandem.proxy.frontend.ProxyServer;
+import io.tandem.sandbox.SandboxOptions;
+import io.tandem.sandbox.SandboxServer;
+import io.tandem.sandbox.SandboxTopology;
+import io.tandem.server.sandbox.SandboxProxyConfig;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A fresh sandbox topology (four real MariaDB servers, random ports, temp data dirs) with the
+ * proxy in front of it, configured by the same code as {@code tandem sandbox}. Besides the
+ * sandbox's {@code app} user, the proxy knows:
+ * <ul>
+ *   <li>{@code sha2user} / {@code sha2pass}: caching_sha2_password at the proxy;</li>
+ *   <li>{@code hashuser} / {@code hashpass}: configured with the native {@code *HEX} hash only.</li>
+ * </ul>
+ */
+public final class ProxyTopology implements AutoCloseable {
+
+  public static final String SHA2_USER = "sha2user";
+  public static final String SHA2_PASSWORD = "sha2pass";
+  public static final String HASH_USER = "hashuser";
+  public static final String HASH_PASSWORD = "hashpass";
+  /** {@code PASSWORD('hashpass')} */
+  public static final String HASH_USER_HASH = "*3B4251437717063B7FCCAFB37E9EE2FC0BF10E26";
+
+  private final SandboxTopology sandbox;
+  private final ProxyServer proxy;
+  private final int port;
+
+  private ProxyTopology(SandboxTopology sandbox, ProxyServer proxy, int port) {
+    this.sandbox = sandbox;
+    this.proxy = proxy;
+    this.port = port;
+  }
+
+  public static ProxyTopology start() throws Exception {
+    LeakWatch.install();
+    SandboxTopology sandbox = SandboxTopology.start(SandboxOptions.forTests());
+    try {
+      try (Connection root = root(sandbox.server("m1")); Statement s = root.createStatement()) {
+        s.execute("CREATE USER IF NOT EXISTS " + SHA2_USER + "@'%' IDENTIFIED BY '" + SHA2_PASSWORD + "'");
+        s.execute("GRANT ALL ON *.* TO " + SHA2_USER + "@'%'");
+        s.execute("CREATE USER IF NOT EXISTS " + HASH_USER + "@'%' IDENTIFIED BY '" + HASH_PASSWORD + "'");
+        s.execute("GRANT ALL ON *.* TO " + HASH_USER + "@'%'");
+      }
+      ProxySettings base = SandboxProxyConfig.settingsFor(sandbox, 0);
+      List<UserAccount> users = new ArrayList<>(base.users());
+      users.add(new UserAccount(SHA2_USER, SHA2_PASSWORD, null, UserAccount.AuthPlugin.CACHING_SHA2_PASSWORD));
+      users.add(new UserAccount(HASH_USER, null, HASH_USER_HASH, UserAccount.AuthPlugin.MYSQL_NATIVE_PASSWORD));
+      ProxySettings settings = new ProxySettings(base.listenHost(), 0, base.maxConnections(),
+          base.maxPacketSize(), users, base.backends(), base.pool(), base.frontendTls(),
+          base.backendTls(), 2);
+      ProxyServer proxy = new ProxyServer(settings);
+      int port = proxy.start();
+      return new ProxyTopology(sandbox, proxy, port);
+    } catch (Exception | Error e) {
+      sandbox.close();
+      throw e;
+    }
+  }
+
+  public SandboxTopology sandbox() {
+    return sandbox;
+  }
+
+  public ProxyServer proxy() {
+    return proxy;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** A Connector/J URL to the proxy as {@code app}, with extra parameters ({@code a=b&c=d}). */
+  public String mysqlUrl(String params) {
+    return "jdbc:mysql://127.0.0.1:" + port + "/app?user=app&password=app&sslMode=DISABLED"
+        + (params.isEmpty() ? "" : "&" + params);
+  }
+
+  /** A MariaDB Connector/J URL to the proxy as {@code app}. */
+  public String mariadbUrl(String params) {
+    return "jdbc:mariadb://127.0.0.1:" + port + "/app?user=app&password=app"
+        + (params.isEmpty() ? "" : "&" + params);
+  }
+
+  public Connection connect(String params) throws SQLException {
+    return DriverManager.getConnection(mysqlUrl(params));
+  }
+
+  /** A direct root connection to one sandbox server (bypassing the proxy). */
+  public Connection root(String server) throws SQLException {
+    return root(sandbox.server(server));
+  }
+
+  private static Connection root(SandboxServer server) throws SQLException {
+    return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port() + "/?user=root");
+  }
+
+  /** Stops proxy and servers, then fails if the proxy leaked any buffer. */
+  @Override
+  public void close() {
+    try {
+      proxy.close();
+    } finally {
+      sandbox.close();
+    }
+    LeakWatch.assertNoLeaks();
+  }
+}
