@@ -1,0 +1,198 @@
+package io.tandem.server.config;
+
+import io.netty.handler.ssl.SslContextBuilder;
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.config.BackendTls;
+import io.tandem.proxy.config.FrontendTls;
+import io.tandem.proxy.config.PoolSettings;
+import io.tandem.proxy.config.ProxySettings;
+import io.tandem.proxy.config.UserAccount;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Maps the YAML tree of a {@code tandem.yaml} to a {@link TandemConfig}, one section at a time,
+ * then checks the rules that span entries (unique names, exactly one master). Every problem is
+ * collected; the result is built only when there is none.
+ */
+final class TandemConfigReader {
+
+  static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
+  static final int DEFAULT_LISTEN_PORT = 6033;
+  static final int DEFAULT_MAX_CONNECTIONS = 1000;
+  /** MySQL's own bounds for max_allowed_packet. */
+  static final long MIN_PACKET_SIZE = 1024;
+  static final long MAX_PACKET_SIZE = 1024L * 1024 * 1024;
+  static final int DEFAULT_MAX_IDLE_PER_KEY = 64;
+  static final List<String> ROLES = List.of("master", "standby", "replica");
+  static final List<String> AUTH_PLUGINS = List.of("mysql_native_password", "caching_sha2_password");
+  private static final Pattern NATIVE_HASH = Pattern.compile("\\*[0-9A-Fa-f]{40}");
+
+  private final Path baseDir;
+  private final ConfigErrors errors = new ConfigErrors();
+
+  /** @param baseDir directory relative paths in the config resolve against */
+  TandemConfigReader(Path baseDir) {
+    this.baseDir = baseDir;
+  }
+
+  TandemConfig read(Object document) throws ConfigException {
+    if (document == null) {
+      throw new ConfigException("the config is empty; it needs at least users and backends");
+    }
+    if (!(document instanceof Map)) {
+      throw new ConfigException("the top level must be a mapping (key: value), got "
+          + ConfigSection.describe(document));
+    }
+    ConfigSection root = ConfigSection.of("", document, errors);
+    ConfigSection listen = root.section("listen");
+    String host = listen.string("host", DEFAULT_LISTEN_HOST);
+    Integer port = listen.integer("port", 0, 65535, DEFAULT_LISTEN_PORT);
+    Integer maxConnections = listen.integer("max_connections", 1, Integer.MAX_VALUE, DEFAULT_MAX_CONNECTIONS);
+    Long maxPacketSize = listen.byteSize("max_packet_size", MIN_PACKET_SIZE, MAX_PACKET_SIZE,
+        (long) ProxySettings.DEFAULT_MAX_PACKET_SIZE);
+    listen.rejectUnknownKeys();
+    Integer workerThreads = root.integer("worker_threads", 0, 4096, 0);
+    List<UserAccount> users = users(root);
+    List<BackendDefinition> backends = backends(root);
+    PoolSettings pool = pool(root.section("pool"));
+    ConfigSection tls = root.section("tls");
+    FrontendTls frontendTls = frontendTls(tls.section("frontend"));
+    BackendTls backendTls = backendTls(tls.section("backend"));
+    tls.rejectUnknownKeys();
+    LoggingSettings logging = logging(root.section("logging"));
+    root.rejectUnknownKeys();
+    errors.throwIfAny();
+    ProxySettings proxy = new ProxySettings(host, port, maxConnections, maxPacketSize.intValue(), users,
+        backends, pool, frontendTls, backendTls, workerThreads);
+    return new TandemConfig(proxy, logging);
+  }
+
+  private List<UserAccount> users(ConfigSection root) {
+    List<UserAccount> users = new ArrayList<>();
+    Map<String, String> seen = new HashMap<>();
+    for (ConfigSection u : root.nonEmptySections("users", "user")) {
+      String name = u.requiredString("name");
+      boolean hasPassword = u.has("password");
+      boolean hasHash = u.has("native_hash");
+      String password = u.string("password", null);
+      String nativeHash = u.string("native_hash", null);
+      String plugin = u.choice("auth_plugin", AUTH_PLUGINS, "mysql_native_password");
+      u.rejectUnknownKeys();
+      if (!hasPassword && !hasHash) {
+        u.error("needs password or native_hash");
+      } else if (hasPassword && hasHash) {
+        u.error("set password or native_hash, not both");
+      }
+      if (nativeHash != null && !NATIVE_HASH.matcher(nativeHash).matches()) {
+        u.error("native_hash", "must be * followed by 40 hex digits, got " + ConfigSection.describe(nativeHash));
+        nativeHash = null;
+      }
+      boolean unique = name != null && notDuplicate(u, seen, name);
+      if (unique && plugin != null && (password == null) != (nativeHash == null)) {
+        users.add(new UserAccount(name, password,
+            nativeHash == null ? null : nativeHash.toUpperCase(Locale.ROOT),
+            UserAccount.AuthPlugin.fromProtocolName(plugin)));
+      }
+    }
+    return users;
+  }
+
+  private List<BackendDefinition> backends(ConfigSection root) {
+    List<ConfigSection> entries = root.nonEmptySections("backends", "backend");
+    List<BackendDefinition> backends = new ArrayList<>();
+    Map<String, String> seen = new HashMap<>();
+    List<String> masters = new ArrayList<>();
+    boolean rolesKnown = true;
+    for (ConfigSection b : entries) {
+      String name = b.requiredString("name");
+      String host = b.requiredString("host");
+      Integer port = b.required("port") ? b.integer("port", 1, 65535, null) : null;
+      String role = b.required("role") ? b.choice("role", ROLES, null) : null;
+      Integer priority = b.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE, 0);
+      b.rejectUnknownKeys();
+      rolesKnown &= role != null;
+      if ("master".equals(role)) {
+        masters.add(name == null ? b.path() : name);
+      }
+      boolean unique = name != null && notDuplicate(b, seen, name);
+      if (unique && host != null && port != null && role != null && priority != null) {
+        backends.add(new BackendDefinition(name, host, port,
+            BackendDefinition.Role.valueOf(role.toUpperCase(Locale.ROOT)), priority));
+      }
+    }
+    if (!entries.isEmpty() && rolesKnown && masters.size() != 1) {
+      root.error("backends", "exactly one backend must have role master, found "
+          + (masters.isEmpty() ? "none" : masters.size() + " (" + String.join(", ", masters) + ")"));
+    }
+    return backends;
+  }
+
+  /** Records the first entry of each name; a later entry with the same name is an error. */
+  private static boolean notDuplicate(ConfigSection entry, Map<String, String> seen, String name) {
+    String first = seen.putIfAbsent(name, entry.path());
+    if (first != null) {
+      entry.error("name", "duplicate name " + ConfigSection.describe(name) + " (also " + first + ")");
+      return false;
+    }
+    return true;
+  }
+
+  private static PoolSettings pool(ConfigSection pool) {
+    PoolSettings defaults = ProxySettings.defaultPool();
+    Duration connectTimeout = pool.duration("connect_timeout", defaults.connectTimeout());
+    Duration idleTimeout = pool.duration("idle_timeout", defaults.idleTimeout());
+    Integer maxIdle = pool.integer("max_idle_per_key", 1, Integer.MAX_VALUE, DEFAULT_MAX_IDLE_PER_KEY);
+    pool.rejectUnknownKeys();
+    return connectTimeout == null || idleTimeout == null || maxIdle == null ? null
+        : new PoolSettings(connectTimeout, idleTimeout, maxIdle);
+  }
+
+  private FrontendTls frontendTls(ConfigSection tls) {
+    boolean hasCertificate = tls.has("certificate");
+    boolean hasKey = tls.has("private_key");
+    Path certificate = tls.existingFile("certificate", baseDir);
+    Path privateKey = tls.existingFile("private_key", baseDir);
+    Boolean required = tls.bool("required", false);
+    tls.rejectUnknownKeys();
+    if (hasCertificate != hasKey) {
+      tls.error("certificate and private_key go together; " + (hasKey ? "certificate" : "private_key")
+          + " is missing");
+      return null;
+    }
+    if (Boolean.TRUE.equals(required) && !hasCertificate) {
+      tls.error("required", "needs certificate and private_key");
+      return null;
+    }
+    if (certificate == null || privateKey == null) {
+      return required == null || hasCertificate ? null : FrontendTls.disabled();
+    }
+    try {
+      SslContextBuilder.forServer(certificate.toFile(), privateKey.toFile()).build();
+    } catch (Exception e) {
+      tls.error("cannot use certificate and private_key: " + e.getMessage());
+      return null;
+    }
+    return new FrontendTls(certificate, privateKey, required);
+  }
+
+  private static BackendTls backendTls(ConfigSection tls) {
+    Boolean enabled = tls.bool("enabled", false);
+    Boolean verifyPeer = tls.bool("verify_peer", false);
+    tls.rejectUnknownKeys();
+    return enabled == null || verifyPeer == null ? null : new BackendTls(enabled, verifyPeer);
+  }
+
+  private LoggingSettings logging(ConfigSection logging) {
+    Path config = logging.existingFile("config", baseDir);
+    String level = logging.choice("level", LoggingSettings.LEVELS, null);
+    logging.rejectUnknownKeys();
+    return new LoggingSettings(config, level);
+  }
+}
