@@ -25,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -333,7 +332,6 @@ class ConnectorJIT {
    * client gets 2003 (HY000) "Can't connect to backend 'm1' (127.0.0.1:…): m1: 1049 (42000):
    * Unknown database 'cj_no_such_schema_pooled'" instead of the server's 1049 (42000).
    */
-  @Disabled("proxy bug: unknown schema at login via a pooled backend connection gives 2003 instead of 1049 (BackendPool.switchSchema drops the server error)")
   @Test
   void unknownSchemaAtLoginWithPooledBackendConnections() throws Exception {
     // leave idle backend connections (schema app) in the pools of every event loop

@@ -73,11 +73,13 @@ public final class BackendPool {
           if (f.isSuccess() && f.getNow() == null) {
             c.schema(schema);
             promise.setSuccess(c);
+          } else if (f.isSuccess()) {
+            // the server refused the schema (e.g. 1049); the connection itself is fine
+            idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>()).addFirst(c);
+            promise.setFailure(new BackendException(c.backend().name(), f.getNow()));
           } else {
             c.close();
-            promise.setFailure(f.isSuccess()
-                ? new BackendException(c.backend().name() + ": " + f.getNow())
-                : f.cause());
+            promise.setFailure(f.cause());
           }
         });
     return promise;
