@@ -326,11 +326,9 @@ class ConnectorJIT {
   }
 
   /*
-   * Proxy bug: with an idle pooled backend connection for the client's pool key, the proxy
-   * switches it to the requested schema with COM_INIT_DB (BackendPool.switchSchema); the
-   * server's ERR 1049 is then wrapped in a BackendException without its serverError, so the
-   * client gets 2003 (HY000) "Can't connect to backend 'm1' (127.0.0.1:…): m1: 1049 (42000):
-   * Unknown database 'cj_no_such_schema_pooled'" instead of the server's 1049 (42000).
+   * Regression: with an idle pooled backend connection for the client's pool key, the proxy
+   * switches it to the requested schema with COM_INIT_DB; the server's 1049 must reach the
+   * client as it is (it once came as 2003 "Can't connect to backend 'm1' … m1: 1049 …").
    */
   @Test
   void unknownSchemaAtLoginWithPooledBackendConnections() throws Exception {
