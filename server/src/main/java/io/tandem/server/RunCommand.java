@@ -48,17 +48,17 @@ final class RunCommand {
     }
     LoggingSetup.apply(config.logging());
     ProxySettings settings = config.proxy();
-    ShutdownSignal shutdown = ShutdownSignal.install();
     ProxyServer proxy = new ProxyServer(settings);
-    shutdown.closeOnShutdown(proxy);
-    int port;
     try {
-      port = proxy.start();
+      proxy.start(); // logs "listening on host:port"
     } catch (Exception e) { // bind failures arrive undeclared from Netty
       log.error("cannot start the proxy on {}:{}: {}", settings.listenHost(), settings.listenPort(), e.toString());
+      proxy.close();
       return 1;
     }
-    log.info("listening on {}:{} (config {})", settings.listenHost(), port, file.toAbsolutePath().normalize());
+    ShutdownSignal shutdown = ShutdownSignal.install();
+    shutdown.closeOnShutdown(proxy);
+    log.info("running with {}; Ctrl-C or SIGTERM stops it", file.toAbsolutePath().normalize());
     shutdown.await();
     return 0;
   }

@@ -48,7 +48,6 @@ final class ShutdownSignal {
           log.warn("error while stopping {}: {}", r, e.toString());
         }
       }
-      log.info("stopped");
     } finally {
       closed.countDown();
     }

@@ -227,7 +227,10 @@ final class ConfigSection {
     return of(keyPath(key), raw(key), errors);
   }
 
-  /** A list of mappings; each element's path is {@code key[i]}. An absent key reads as empty. */
+  /**
+   * A list of mappings; each element's path is {@code key[i]}. An absent key reads as empty. An
+   * element that is not a mapping is reported and left out, so its keys are not reported missing.
+   */
   List<ConfigSection> sections(String key) {
     Object v = raw(key);
     List<ConfigSection> items = new ArrayList<>();
@@ -239,7 +242,12 @@ final class ConfigSection {
       return items;
     }
     for (int i = 0; i < list.size(); i++) {
-      items.add(of(keyPath(key) + "[" + i + "]", list.get(i), errors));
+      String itemPath = keyPath(key) + "[" + i + "]";
+      if (list.get(i) instanceof Map) {
+        items.add(of(itemPath, list.get(i), errors));
+      } else {
+        errors.add(itemPath, "expected a mapping (key: value), got " + describe(list.get(i)));
+      }
     }
     return items;
   }
