@@ -17,10 +17,6 @@ final class ConfigErrors {
     return errors.isEmpty();
   }
 
-  int count() {
-    return errors.size();
-  }
-
   /** Throws a {@link ConfigException} listing every problem recorded, if there is any. */
   void throwIfAny() throws ConfigException {
     if (!errors.isEmpty()) {

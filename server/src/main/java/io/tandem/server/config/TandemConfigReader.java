@@ -53,6 +53,9 @@ final class TandemConfigReader {
     ConfigSection root = ConfigSection.of("", document, errors);
     ConfigSection listen = root.section("listen");
     String host = listen.string("host", DEFAULT_LISTEN_HOST);
+    if (host != null && host.isBlank()) {
+      listen.error("host", "must not be empty");
+    }
     Integer port = listen.integer("port", 0, 65535, DEFAULT_LISTEN_PORT);
     Integer maxConnections = listen.integer("max_connections", 1, Integer.MAX_VALUE, DEFAULT_MAX_CONNECTIONS);
     Long maxPacketSize = listen.byteSize("max_packet_size", MIN_PACKET_SIZE, MAX_PACKET_SIZE,

@@ -3,6 +3,7 @@ package io.tandem.server.sandbox;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.BackendTls;
 import io.tandem.proxy.config.FrontendTls;
+import io.tandem.proxy.config.PoolSettings;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.config.UserAccount;
 import io.tandem.sandbox.SandboxServer;
@@ -50,8 +51,12 @@ public final class SandboxProxyConfig {
       int proxyPort) {
     UserAccount app = new UserAccount(SandboxUsers.APP_USER, SandboxUsers.APP_PASSWORD, null,
         UserAccount.AuthPlugin.MYSQL_NATIVE_PASSWORD);
+    PoolSettings defaults = ProxySettings.defaultPool();
+    // spelled out (64, not 0 for "default") so these settings equal what their YAML loads as
+    PoolSettings pool = new PoolSettings(defaults.connectTimeout(), defaults.idleTimeout(),
+        defaults.effectiveMaxIdlePerKey());
     return new ProxySettings(LISTEN_HOST, proxyPort, 1000, ProxySettings.DEFAULT_MAX_PACKET_SIZE,
-        List.of(app), backends, ProxySettings.defaultPool(),
+        List.of(app), backends, pool,
         new FrontendTls(certificate, privateKey, false), BackendTls.disabled(), 0);
   }
 
