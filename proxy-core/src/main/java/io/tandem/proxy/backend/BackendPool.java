@@ -6,6 +6,7 @@ import io.netty.util.concurrent.Promise;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.PoolSettings;
 import io.tandem.proxy.protocol.CommandCode;
+import io.tandem.proxy.protocol.Packets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -76,7 +77,7 @@ public final class BackendPool {
           } else if (f.isSuccess()) {
             // the server refused the schema (e.g. 1049); the connection itself is fine
             idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>()).addFirst(c);
-            promise.setFailure(new BackendException(c.backend().name(), f.getNow()));
+            promise.setFailure(new BackendException(c.backend().name(), (Packets.ErrorInfo) f.getNow()));
           } else {
             c.close();
             promise.setFailure(f.cause());
