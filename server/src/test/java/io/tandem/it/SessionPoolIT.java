@@ -63,8 +63,8 @@ class SessionPoolIT {
         }
         reused = true;
         assertThat(one(s, "SELECT @leftover IS NULL")).isEqualTo("1");
-        assertThat(one(s, "SELECT COUNT(*) FROM information_schema.TEMPORARY_TABLES WHERE TABLE_NAME='tmp_leftover'"))
-            .isEqualTo("0");
+        assertThatThrownBy(() -> s.executeQuery("SELECT * FROM tmp_leftover"))
+            .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode()).isEqualTo(1146));
         assertThat(one(s, "SELECT COUNT(*) FROM reset_t")).isEqualTo("0"); // rolled back
         assertThat(one(s, "SELECT @@in_transaction")).isEqualTo("0");
       }
@@ -126,20 +126,22 @@ class SessionPoolIT {
 
   @Test
   void backendLostInsideATransactionEndsTheSession() throws Exception {
-    try (Connection c = topology.connect(""); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS lost_trx (a INT)");
-      c.setAutoCommit(false);
-      s.execute("INSERT INTO lost_trx VALUES (1)");
-      String thread = one(s, "SELECT CONNECTION_ID()");
-      try (Connection root = topology.root("m1"); Statement r = root.createStatement()) {
-        r.execute("KILL " + thread);
-      }
-      Thread.sleep(200);
-      assertThatThrownBy(() -> s.execute("INSERT INTO lost_trx VALUES (2)"))
-          .isInstanceOf(SQLException.class);
+    Connection c = topology.connect("");
+    Statement s = c.createStatement();
+    s.execute("CREATE TABLE IF NOT EXISTS lost_trx (a INT)");
+    c.setAutoCommit(false);
+    s.execute("INSERT INTO lost_trx VALUES (1)");
+    String thread = one(s, "SELECT CONNECTION_ID()");
+    try (Connection root = topology.root("m1"); Statement r = root.createStatement()) {
+      r.execute("KILL " + thread);
     }
-    try (Connection c = topology.connect(""); Statement s = c.createStatement()) {
-      assertThat(one(s, "SELECT COUNT(*) FROM lost_trx")).isEqualTo("0");
+    Thread.sleep(200);
+    assertThatThrownBy(() -> s.execute("INSERT INTO lost_trx VALUES (2)"))
+        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode()).isEqualTo(2013));
+    assertThat(c.isValid(2)).isFalse();
+    c.abort(Runnable::run);
+    try (Connection fresh = topology.connect(""); Statement check = fresh.createStatement()) {
+      assertThat(one(check, "SELECT COUNT(*) FROM lost_trx")).isEqualTo("0");
     }
   }
 

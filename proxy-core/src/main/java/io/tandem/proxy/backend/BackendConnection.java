@@ -204,7 +204,12 @@ public final class BackendConnection {
     sink = null;
     if (done != null) {
       done.flush();
-      done.responseDone(tracker.status(), tracker.error());
+      try {
+        done.responseDone(tracker.status(), tracker.error());
+      } catch (RuntimeException e) {
+        done.failed(e); // a sink that cannot take the answer must not leave its session waiting
+        close();
+      }
     }
   }
 

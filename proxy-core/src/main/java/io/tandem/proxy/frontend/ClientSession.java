@@ -58,6 +58,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private final ArrayDeque<ClientCommand> queue = new ArrayDeque<>();
   private ClientCommand current;
   private String currentSql;
+  /** What recording the command's effect needs once its frames are gone: schema or option. */
+  private String currentArgument;
   private boolean relayedAny;
   private List<ByteBuf> assembling;
   private int assembledLength;
@@ -148,6 +150,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       }
       relayedAny = false;
       currentSql = null;
+      currentArgument = null;
       dispatch(current);
     }
   }
@@ -174,9 +177,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         kill(id, false);
       }
       case CommandCode.CHANGE_USER -> startChangeUser(command);
-      case CommandCode.INIT_DB, CommandCode.FIELD_LIST, CommandCode.STATISTICS,
+      case CommandCode.INIT_DB -> {
+        currentArgument = command.text();
+        relay(command);
+      }
+      case CommandCode.SET_OPTION -> {
+        currentArgument = command.length() >= 3 ? String.valueOf(command.firstPayload().getUnsignedShortLE(1)) : "";
+        relay(command);
+      }
+      case CommandCode.FIELD_LIST, CommandCode.STATISTICS,
           CommandCode.PROCESS_INFO, CommandCode.REFRESH, CommandCode.DEBUG,
-          CommandCode.CREATE_DB, CommandCode.DROP_DB, CommandCode.SET_OPTION,
+          CommandCode.CREATE_DB, CommandCode.DROP_DB,
           CommandCode.RESET_CONNECTION, CommandCode.STMT_PREPARE, CommandCode.STMT_EXECUTE,
           CommandCode.STMT_SEND_LONG_DATA, CommandCode.STMT_CLOSE, CommandCode.STMT_RESET,
           CommandCode.STMT_FETCH -> relay(command);
@@ -351,12 +362,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         }
       }
       case CommandCode.INIT_DB -> {
-        state.schema(current.text());
+        state.schema(currentArgument);
         backend.schema(state.schema());
       }
       case CommandCode.STMT_PREPARE -> state.preparedStatementOpened();
       case CommandCode.RESET_CONNECTION -> state.reset();
-      case CommandCode.SET_OPTION -> state.multiStatements(current.byteAt(1) == 0);
+      case CommandCode.SET_OPTION -> state.multiStatements("0".equals(currentArgument));
       default -> { }
     }
   }
