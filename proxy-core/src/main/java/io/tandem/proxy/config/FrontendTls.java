@@ -7,7 +7,7 @@ import java.nio.file.Path;
  *
  * @param certificate PEM certificate chain file, or null when TLS is off
  * @param privateKey  PEM PKCS#8 private key file, or null when TLS is off
- * @param required    when true, a client that does not switch to TLS is refused (ERR 1045 / 08004)
+ * @param required    when true, a client that does not switch to TLS is refused (ERR 3159 / HY000)
  */
 public record FrontendTls(Path certificate, Path privateKey, boolean required) {
 
