@@ -42,6 +42,9 @@ final class DataDirTemplate {
     if (binaries.mysql()) {
       return null; // mysqld --initialize-insecure per server: MySQL's server_uuid must differ per server
     }
+    if (Boolean.getBoolean("tandem.sandbox.noTemplate")) {
+      return null; // -Dtandem.sandbox.noTemplate=true: run mariadb-install-db for every server
+    }
     Path cache = ServerBinaries.cacheRoot();
     Path target = cache.resolve("datadir-" + binaries.version() + "-" + binaries.fingerprint(
         "v2 install-db cross-bootstrap skip-test-db root-normal log=" + SandboxServer.INNODB_LOG_FILE_SIZE));

@@ -145,7 +145,8 @@ public final class SandboxServer {
       cmd.addAll(List.of(binaries.server().toString(), "--defaults-file=" + optionFile(), "--initialize-insecure",
           "--user=" + System.getProperty("user.name")));
     } else {
-      cmd.addAll(installCommand(binaries, "--defaults-file=" + optionFile(), dataDir(), dir.resolve("tmp")));
+      // not with my.cnf: bootstrapping needs none of it, and the TLS files may not exist yet
+      cmd.addAll(installCommand(binaries, "--no-defaults", dataDir(), dir.resolve("tmp")));
     }
     run(cmd, dir.resolve("install.log"), name + ": initialising the data directory");
   }
@@ -240,11 +241,11 @@ public final class SandboxServer {
     line(s, "performance-schema", "OFF");
     line(s, "innodb-buffer-pool-size", "64M");
     line(s, "innodb-log-file-size", INNODB_LOG_FILE_SIZE);
-    line(s, "innodb-temp-data-file-path", "ibtmp1:1M:autoextend");
     line(s, "innodb-flush-log-at-trx-commit", 2);
     line(s, "sync-binlog", 0);
     line(s, "key-buffer-size", "8M");
     if (!mysql) {
+      line(s, "innodb-temp-data-file-path", "ibtmp1:1M:autoextend");
       line(s, "innodb-doublewrite", 0);
       line(s, "aria-pagecache-buffer-size", "16M");
       line(s, "loose-feedback", "OFF");

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +30,14 @@ import org.slf4j.LoggerFactory;
  *       {@code standby}) replicate from each other (dual masters); {@code r1} and {@code r2}
  *       (server_id 3 and 4, role {@code replica}) replicate from m1.
  *   <li>Every server: binary log in ROW format with {@code log_slave_updates}, GTID replication
- *       ({@code MASTER_USE_GTID=slave_pos}, {@code gtid_strict_mode}, all in GTID domain 0),
- *       {@code auto_increment_increment=2} with offset 1 (m1, r1, r2) or 2 (m2),
- *       {@code max_allowed_packet=64M}, {@code skip_name_resolve}, utf8mb4, {@code local_infile},
- *       500 connections, TLS with {@link #tlsCertificate()}.
+ *       ({@code MASTER_USE_GTID=slave_pos}, {@code gtid_strict_mode}, {@code gtid_domain_id} =
+ *       server_id so that both masters can write at once) over TLS verified with the sandbox
+ *       certificate, {@code auto_increment_increment=2} with offset 1 (m1, r1, r2) or 2 (m2),
+ *       {@code max_allowed_packet=64M} ({@code slave_max_allowed_packet=1G}),
+ *       {@code skip_name_resolve}, utf8mb4, {@code local_infile}, 500 connections, TLS with
+ *       {@link #tlsCertificate()}, a 64 MB buffer pool, no performance schema, and
+ *       {@code innodb_flush_log_at_trx_commit=2}/{@code sync_binlog=0} (a killed server process
+ *       loses nothing; only a machine crash could). Each server's {@code my.cnf} has all of it.
  *   <li>Semi-synchronous replication: m1 and m2 are semisync masters (1 s timeout), all four are
  *       semisync slaves.
  *   <li>m2, r1 and r2 are {@code read_only}.
@@ -57,6 +62,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The server binaries are the bundled MariaDB 11.4 unless {@code TANDEM_MYSQLD} names another
  * (see {@link ServerBinaries}); MySQL 8 is supported on a best-effort basis.
+ *
+ * <p>Start-up takes 2 to 5 s on a two-core machine (data directories are copied from a template
+ * made once per server build in {@code $TANDEM_HOME}, default {@code ~/.cache/tandem}, where the
+ * binaries are unpacked on first use too).
  */
 public final class SandboxTopology implements AutoCloseable {
 
@@ -108,13 +117,21 @@ public final class SandboxTopology implements AutoCloseable {
     ServerBinaries binaries = ServerBinaries.locate();
     Path base = options.baseDir().toAbsolutePath().normalize();
     Files.createDirectories(base);
+    Path tls = base.resolve("tls");
+    FutureTask<Void> certificates = new FutureTask<>(() -> {
+      SandboxCertificates.provide(tls);
+      return null;
+    });
+    Thread certificateThread = new Thread(certificates, "sandbox-certificates");
+    certificateThread.setDaemon(true);
+    certificateThread.start(); // keytool takes a second or more: overlap it with the data directories
     DataDirTemplate template = DataDirTemplate.get(binaries);
     for (int attempt = 1; ; attempt++) {
       clearEarlierRun(base);
       SandboxTopology topology = new SandboxTopology(options, base, binaries, ports(options.basePort()));
       OPEN.add(topology);
       try {
-        String phases = topology.bringUp(template);
+        String phases = topology.bringUp(template, certificates);
         log.info("sandbox topology up in {} ms ({}): {} ({})", (System.nanoTime() - began) / 1_000_000, phases,
             topology.servers, topology.serverVersion);
         return topology;
@@ -204,7 +221,7 @@ public final class SandboxTopology implements AutoCloseable {
   }
 
   /** Brings the servers up; returns how long the phases took, for the log. */
-  private String bringUp(DataDirTemplate template) throws IOException, InterruptedException {
+  private String bringUp(DataDirTemplate template, Future<Void> certificates) throws IOException, InterruptedException {
     ExecutorService pool = Executors.newFixedThreadPool(NAMES.size() + 1, r -> {
       Thread t = new Thread(r, "sandbox-start");
       t.setDaemon(true);
@@ -212,10 +229,6 @@ public final class SandboxTopology implements AutoCloseable {
     });
     try {
       long t0 = System.nanoTime();
-      Future<?> certificates = pool.submit(() -> {
-        SandboxCertificates.provide(tlsCertificate().getParent());
-        return null;
-      });
       forEachServer(pool, s -> s.initialize(template));
       long t1 = System.nanoTime();
       await(certificates);
@@ -460,7 +473,7 @@ public final class SandboxTopology implements AutoCloseable {
         sql.add(user(SandboxUsers.REPLICATION_USER, SandboxUsers.REPLICATION_PASSWORD, true));
         sql.add("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'%'");
         sql.add(user(SandboxUsers.MONITOR_USER, SandboxUsers.MONITOR_PASSWORD, true));
-        sql.add("GRANT REPLICATION CLIENT, PROCESS ON *.* TO 'monitor'@'%'");
+        sql.add("GRANT REPLICATION CLIENT, PROCESS, CONNECTION_ADMIN ON *.* TO 'monitor'@'%'"); // CONNECTION_ADMIN passes read_only
       } else {
         // root@localhost, root@127.0.0.1 and root@::1 come from mariadb-install-db, without password
         sql.add(user(SandboxUsers.APP_USER, SandboxUsers.APP_PASSWORD, false));

@@ -19,6 +19,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -38,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * binary, in {@code ../scripts}, {@code ../bin}, {@code /usr/bin} and {@code /usr/scripts}; MySQL
  * data directories are made with {@code mysqld --initialize-insecure}. MySQL support is best
  * effort (MariaDB is what CI runs).
+ *
+ * @param server    the server binary ({@code mariadbd} or {@code mysqld})
+ * @param baseDir   its base directory ({@code --basedir}: share/, error messages)
+ * @param installDb {@code mariadb-install-db}, or null for MySQL
+ * @param client    the command-line client ({@code mariadb} or {@code mysql})
+ * @param mysql     true for Oracle MySQL, false for MariaDB
+ * @param version   the version, e.g. {@code 11.4.5-MariaDB} (used in cache directory names)
  */
 record ServerBinaries(Path server, Path baseDir, Path installDb, Path client, boolean mysql, String version) {
 
@@ -73,6 +82,8 @@ record ServerBinaries(Path server, Path baseDir, Path installDb, Path client, bo
       throw new IOException("TANDEM_MYSQLD=" + server + " --version failed: " + version);
     }
     boolean mysql = !version.contains("MariaDB");
+    Matcher m = Pattern.compile("Ver\\s+([0-9][^\\s]*)").matcher(version);
+    String shortVersion = m.find() ? m.group(1) : "unknown";
     Path bin = server.getParent();
     Path base = bin.getParent() != null ? bin.getParent() : bin;
     Path installDb = null;
@@ -95,7 +106,7 @@ record ServerBinaries(Path server, Path baseDir, Path installDb, Path client, bo
     }
     Path baseDir = Files.isDirectory(base.resolve("share")) ? base : Path.of("/usr");
     log.info("using {} server {} ({})", mysql ? "MySQL" : "MariaDB", server, version);
-    return new ServerBinaries(server, baseDir, installDb, client, mysql, version);
+    return new ServerBinaries(server, baseDir, installDb, client, mysql, shortVersion.replaceAll("[^A-Za-z0-9._-]", "_"));
   }
 
   private static Path firstExecutable(Path... candidates) {
