@@ -2,7 +2,7 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tandem.it.support.ProxyTopology;
+import io.tandem.it.support.TopologyTest;
 import io.tandem.proxy.config.BackendTls;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.frontend.ProxyServer;
@@ -11,24 +11,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** With {@code tls.backend.enabled}, the proxy's sessions on the backend are encrypted. */
-class BackendTlsIT {
-
-  private static ProxyTopology topology;
-
-  @BeforeAll
-  static void start() throws Exception {
-    topology = ProxyTopology.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    topology.close();
-  }
+class BackendTlsIT extends TopologyTest {
 
   private static String sslCipher(int port) throws Exception {
     String url = "jdbc:mysql://127.0.0.1:" + port + "/app?user=app&password=app&sslMode=DISABLED";

@@ -2,34 +2,20 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tandem.it.support.ProxyTopology;
+import io.tandem.it.support.TopologyTest;
 import io.tandem.it.support.RawClient;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Bad input over bare sockets: each case gets the proper ERR packet and/or a clean close, and
  * afterwards the proxy still serves a real client.
  */
-class BadInputIT {
-
-  private static ProxyTopology topology;
-
-  @BeforeAll
-  static void start() throws Exception {
-    topology = ProxyTopology.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    topology.close();
-  }
+class BadInputIT extends TopologyTest {
 
   @AfterEach
   void proxyStillServes() throws Exception {

@@ -1,5 +1,7 @@
 package io.tandem.it;
 
+import static io.tandem.it.support.Sql.one;
+import static io.tandem.it.support.Sql.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -7,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.mysql.cj.jdbc.JdbcConnection;
 import com.mysql.cj.jdbc.ServerPreparedStatement;
 import io.tandem.it.support.ProxyTopology;
+import io.tandem.it.support.TopologyTest;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -23,8 +26,6 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,21 +33,7 @@ import org.junit.jupiter.api.Test;
  * rewriting, multi-queries, TLS, caching_sha2_password, errors at login, large packets,
  * cancel and KILL, COM_CHANGE_USER and transactions.
  */
-class ConnectorJIT {
-
-  private static ProxyTopology topology;
-
-  @BeforeAll
-  static void start() throws Exception {
-    topology = ProxyTopology.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (topology != null) {
-      topology.close();
-    }
-  }
+class ConnectorJIT extends TopologyTest {
 
   /** A URL with an explicit user, password, schema and TLS mode (no defaults from ProxyTopology). */
   private static String url(String user, String password, String schema, String params) {
@@ -60,26 +47,11 @@ class ConnectorJIT {
         params.contains("sslMode=") ? params : "sslMode=DISABLED" + (params.isEmpty() ? "" : "&" + params)));
   }
 
-  private static String one(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      assertThat(rs.next()).as(sql).isTrue();
-      return rs.getString(1);
-    }
-  }
-
   /** A counter of the backend session the client's connection is relayed to. */
   private static long sessionStatus(Connection c, String name) throws SQLException {
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW SESSION STATUS LIKE '" + name + "'")) {
       assertThat(rs.next()).as(name).isTrue();
       return rs.getLong(2);
-    }
-  }
-
-  private static void exec(Connection c, String... sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      for (String q : sql) {
-        s.execute(q);
-      }
     }
   }
 

@@ -1,10 +1,11 @@
 package io.tandem.it;
 
+import static io.tandem.it.support.Sql.one;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.tandem.it.support.ProxyTopology;
+import io.tandem.it.support.TopologyTest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,39 +17,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * HikariCP with its defaults on Connector/J through the proxy: many short transactions from
  * several threads, all committed, and a bounded number of backend connections on the master.
  */
-class HikariIT {
+class HikariIT extends TopologyTest {
 
   private static final int THREADS = 8;
   private static final int TRANSACTIONS_PER_THREAD = 500;
-
-  private static ProxyTopology topology;
-
-  @BeforeAll
-  static void start() throws Exception {
-    topology = ProxyTopology.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (topology != null) {
-      topology.close();
-    }
-  }
-
-  private static String one(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      assertThat(rs.next()).as(sql).isTrue();
-      return rs.getString(1);
-    }
-  }
 
   @Test
   void manyShortTransactionsThroughThePool() throws Exception {

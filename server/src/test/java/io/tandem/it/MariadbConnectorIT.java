@@ -1,17 +1,17 @@
 package io.tandem.it;
 
+import static io.tandem.it.support.Sql.one;
+import static io.tandem.it.support.Sql.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.tandem.it.support.ProxyTopology;
+import io.tandem.it.support.TopologyTest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mariadb.jdbc.util.constants.Capabilities;
 
@@ -19,21 +19,7 @@ import org.mariadb.jdbc.util.constants.Capabilities;
  * MariaDB Connector/J 3 through the proxy: queries, server prepared statements in batches,
  * TLS, COM_RESET_CONNECTION, a streamed large result, and compression asked for but not offered.
  */
-class MariadbConnectorIT {
-
-  private static ProxyTopology topology;
-
-  @BeforeAll
-  static void start() throws Exception {
-    topology = ProxyTopology.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (topology != null) {
-      topology.close();
-    }
-  }
+class MariadbConnectorIT extends TopologyTest {
 
   private static Connection connect(String params) throws SQLException {
     return DriverManager.getConnection(topology.mariadbUrl("connectTimeout=10000&socketTimeout=60000"
@@ -42,21 +28,6 @@ class MariadbConnectorIT {
 
   private static org.mariadb.jdbc.Connection mariadb(Connection c) throws SQLException {
     return c.unwrap(org.mariadb.jdbc.Connection.class);
-  }
-
-  private static String one(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      assertThat(rs.next()).as(sql).isTrue();
-      return rs.getString(1);
-    }
-  }
-
-  private static void exec(Connection c, String... sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      for (String q : sql) {
-        s.execute(q);
-      }
-    }
   }
 
   @Test

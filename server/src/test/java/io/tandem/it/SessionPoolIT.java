@@ -1,9 +1,10 @@
 package io.tandem.it;
 
+import static io.tandem.it.support.Sql.one;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tandem.it.support.ProxyTopology;
+import io.tandem.it.support.TopologyTest;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.frontend.ProxyServer;
 import io.tandem.server.sandbox.SandboxProxyConfig;
@@ -12,8 +13,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,26 +20,7 @@ import org.junit.jupiter.api.Test;
  * leaving mid-result never leaves a dirty connection behind, a backend connection lost between
  * commands is replaced and brought back to the session's state, too many clients get 1040.
  */
-class SessionPoolIT {
-
-  private static ProxyTopology topology;
-
-  @BeforeAll
-  static void start() throws Exception {
-    topology = ProxyTopology.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    topology.close();
-  }
-
-  private static String one(Statement s, String sql) throws SQLException {
-    try (ResultSet rs = s.executeQuery(sql)) {
-      assertThat(rs.next()).as(sql).isTrue();
-      return rs.getString(1);
-    }
-  }
+class SessionPoolIT extends TopologyTest {
 
   @Test
   void pooledConnectionIsResetBeforeReuse() throws Exception {

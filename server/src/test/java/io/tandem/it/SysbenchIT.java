@@ -1,12 +1,12 @@
 package io.tandem.it;
 
+import static io.tandem.it.support.Sql.one;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.it.support.ExternalCommand;
 import io.tandem.it.support.ExternalCommand.Result;
 import io.tandem.it.support.ProxyTopology;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -52,13 +52,6 @@ class SysbenchIT {
     cmd.addAll(List.of(extra));
     cmd.add(command);
     return cmd;
-  }
-
-  private static String one(Statement s, String sql) throws SQLException {
-    try (ResultSet rs = s.executeQuery(sql)) {
-      assertThat(rs.next()).as(sql).isTrue();
-      return rs.getString(1);
-    }
   }
 
   private static long masterCommits() throws SQLException {
