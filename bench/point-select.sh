@@ -94,7 +94,8 @@ for t in $THREADS; do
     read -r qps avg < <(run "$name" "$port" "$t")
     QPS[$name:$t]=$qps; AVG[$name:$t]=$avg
     ratio=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" 'BEGIN {printf "%.2f", a / b}')
-    added=$(awk -v a="$avg" -v b="${AVG[direct:$t]}" 'BEGIN {printf "%.0f", (a - b) * 1000}')
+    # time per query seen by one client thread: threads / throughput
+    added=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" -v n="$t" 'BEGIN {printf "%.1f", n * 1e6 / a - n * 1e6 / b}')
     printf '%-8s %-8s %12s %12s %10s %14s\n' "$name" "$t" "$qps" "$avg" "$ratio" "$added"
   done
 done
