@@ -82,12 +82,11 @@ public final class SandboxCertificates {
 
   /**
    * Fills {@code dir} with the certificate files, copying them from a cached pair in
-   * {@code $TANDEM_HOME/tls} (made once; keytool needs a second or more) when possible.
+   * {@code $TANDEM_HOME/tls} (made once; keytool needs a second or more) when possible. Files
+   * already in {@code dir} are replaced.
    */
   static void provide(Path dir) throws IOException, InterruptedException {
-    if (Files.exists(dir.resolve("cert.pem")) && Files.exists(dir.resolve("key.pem"))) {
-      return;
-    }
+    // always from the cache: files an older run left in dir may not pass today's checks
     Path cached = ServerBinaries.cacheRoot().resolve("tls");
     try {
       if (!Files.exists(cached.resolve("cert.pem"))) {
