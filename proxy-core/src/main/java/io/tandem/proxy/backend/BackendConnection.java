@@ -27,6 +27,7 @@ public final class BackendConnection {
   private String schema;
   private boolean broken;
   private long idleSince;
+  private int historyApplied;
 
   BackendConnection(Channel channel, BackendDefinition backend, PoolKey key, long threadId,
       String serverVersion, String schema) {
@@ -77,6 +78,18 @@ public final class BackendConnection {
   /** True while a command's response is still coming. */
   public boolean busy() {
     return sink != null;
+  }
+
+  /**
+   * How many of its session's session commands this connection has run (the session's
+   * bookkeeping for lazy replay; reset when the connection goes back to the pool).
+   */
+  public int historyApplied() {
+    return historyApplied;
+  }
+
+  public void historyApplied(int count) {
+    this.historyApplied = count;
   }
 
   long idleSince() {

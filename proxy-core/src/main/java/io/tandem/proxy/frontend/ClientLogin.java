@@ -123,7 +123,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
       start(session, null, nextSequence);
       return;
     }
-    session.acquireBackend().addListener(f -> {
+    session.acquireBackend(context.writer()).addListener(f -> {
       if (!ctx.channel().isActive()) {
         if (f.isSuccess()) {
           session.releaseBackend((BackendConnection) f.getNow());

@@ -22,7 +22,11 @@ import io.tandem.proxy.protocol.Packets;
 import io.tandem.proxy.session.SessionState;
 import io.tandem.proxy.session.SessionStatements;
 import java.util.ArrayDeque;
+import io.tandem.proxy.route.Route;
+import io.tandem.proxy.route.SessionRouter;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Iterator;
 import java.util.List;
 import org.slf4j.Logger;
@@ -53,7 +57,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private BackendCredentials credentials;
   private SessionState state;
   private final BackendPool pool;
+  private final SessionRouter router;
+  /** This session's backend connections, by backend name. */
+  private final Map<String, BackendConnection> connections = new HashMap<>();
+  /** The connection running (or that last ran) a command. */
   private BackendConnection backend;
+  private Route currentRoute;
+  /** Session commands in the order they succeeded; connections catch up lazily. */
+  private final List<String> history = new ArrayList<>();
 
   private final ArrayDeque<ClientCommand> queue = new ArrayDeque<>();
   private ClientCommand current;
@@ -78,6 +89,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     this.credentials = credentials;
     this.state = state;
     this.pool = context.pool(client.eventLoop());
+    this.router = context.routers.newSession(state.user());
   }
 
   long connectionId() {
@@ -92,8 +104,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     return client;
   }
 
-  void started(BackendConnection backend) {
-    this.backend = backend;
+  /** Login is done; {@code first} is the connection that checked the schema, or null. */
+  void started(BackendConnection first) {
+    if (first != null) {
+      adopt(first);
+    }
+  }
+
+  private void adopt(BackendConnection c) {
+    c.historyApplied(history.size());
+    connections.put(c.backend().name(), c);
+    backend = c;
   }
 
   // ---------------------------------------------------------------- client input
@@ -167,7 +188,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         if (backend == null) {
           answerOk();
         } else {
-          relay(command);
+          relay(command, Route.to(backend.backend()));
         }
       }
       case CommandCode.QUERY -> onQuery(command);
@@ -179,18 +200,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case CommandCode.CHANGE_USER -> startChangeUser(command);
       case CommandCode.INIT_DB -> {
         currentArgument = command.text();
-        relay(command);
+        Route route = router.routeCommand(code);
+        relay(command, new Route(route.backend(), true));
       }
       case CommandCode.SET_OPTION -> {
         currentArgument = command.length() >= 3 ? String.valueOf(command.firstPayload().getUnsignedShortLE(1)) : "";
-        relay(command);
+        relay(command, router.routeCommand(code));
       }
       case CommandCode.FIELD_LIST, CommandCode.STATISTICS,
           CommandCode.PROCESS_INFO, CommandCode.REFRESH, CommandCode.DEBUG,
           CommandCode.CREATE_DB, CommandCode.DROP_DB,
           CommandCode.RESET_CONNECTION, CommandCode.STMT_PREPARE, CommandCode.STMT_EXECUTE,
           CommandCode.STMT_SEND_LONG_DATA, CommandCode.STMT_CLOSE, CommandCode.STMT_RESET,
-          CommandCode.STMT_FETCH -> relay(command);
+          CommandCode.STMT_FETCH -> relay(command, router.routeCommand(code));
       default -> {
         command.release();
         answerError(ErrorCode.UNKNOWN_COM, "Unknown command");
@@ -200,25 +222,28 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   private void onQuery(ClientCommand command) {
     int first = command.length() > 1 ? command.byteAt(1) : 0;
-    switch (first) {
-      case 'K', 'k', ' ', '\t', '\r', '\n', '/', '#', '-' -> {
-        String sql = command.text();
-        KillStatement kill = KillStatement.parse(sql);
-        if (kill != null) {
-          command.release();
-          kill(kill.id(), kill.queryOnly());
-          return;
-        }
-        currentSql = sql;
+    boolean maybeKill = switch (first) {
+      case 'K', 'k', ' ', '\t', '\r', '\n', '/', '#', '-' -> true;
+      default -> false;
+    };
+    boolean maybeSessionChange = switch (first) {
+      case 'S', 's', 'U', 'u' -> startsWithWord(command, "SET") || startsWithWord(command, "USE");
+      case 'P', 'p' -> startsWithWord(command, "PREPARE");
+      case 'D', 'd' -> startsWithWord(command, "DEALLOCATE") || startsWithWord(command, "DROP");
+      default -> false;
+    };
+    String sql = maybeKill || maybeSessionChange || router.inspectsStatements() ? command.text() : null;
+    if (maybeKill) {
+      KillStatement kill = KillStatement.parse(sql);
+      if (kill != null) {
+        command.release();
+        kill(kill.id(), kill.queryOnly());
+        return;
       }
-      case 'S', 's', 'U', 'u' -> {
-        if (startsWithWord(command, "SET") || startsWithWord(command, "USE")) {
-          currentSql = command.text();
-        }
-      }
-      default -> { }
     }
-    relay(command);
+    currentSql = sql;
+    relay(command, sql != null && router.inspectsStatements()
+        ? router.routeQuery(sql) : router.routeCommand(CommandCode.QUERY));
   }
 
   /** Whether the statement starts with {@code word} (ASCII, any case) followed by a blank. */
@@ -237,23 +262,28 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   // ---------------------------------------------------------------- relaying
 
-  private void relay(ClientCommand command) {
-    if (backend != null && backend.isOpen()) {
-      send(command);
+  private void relay(ClientCommand command, Route route) {
+    currentRoute = route;
+    BackendDefinition target = route.backend();
+    BackendConnection c = connections.get(target.name());
+    if (c != null && c.isOpen()) {
+      catchUp(c, command);
       return;
     }
-    if (backend != null) {
-      BackendConnection lost = backend;
-      backend = null;
-      if (state.pinned()) {
+    if (c != null) {
+      connections.remove(target.name());
+      if (backend == c) {
+        backend = null;
+      }
+      if (state.pinned() && target.equals(context.writer())) {
         command.release();
-        log.warn("client {}: backend {} connection lost between commands with a transaction or prepared statements open; closing", connectionId, lost);
-        fatal(ErrorCode.LOST_CONNECTION, "Lost connection to backend '" + lost.backend().name()
+        log.warn("client {}: backend {} connection lost between commands with a transaction or prepared statements open; closing", connectionId, c);
+        fatal(ErrorCode.LOST_CONNECTION, "Lost connection to backend '" + target.name()
             + "' with an open transaction or prepared statements", 1);
         return;
       }
     }
-    acquireBackend().addListener(f -> {
+    acquireBackend(target).addListener(f -> {
       if (closing) {
         command.release();
         if (f.isSuccess()) {
@@ -263,18 +293,45 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       }
       if (!f.isSuccess()) {
         command.release();
-        ErrorReply reply = ErrorReply.of(f.cause(), context.writer());
+        router.completed(route, state.serverStatus(), true);
+        ErrorReply reply = ErrorReply.of(f.cause(), target);
         answerError(reply.error(), reply.message());
         return;
       }
-      backend = (BackendConnection) f.getNow();
+      adopt((BackendConnection) f.getNow());
       send(command);
     });
   }
 
+  /** Runs the session commands {@code c} missed, then the command. */
+  private void catchUp(BackendConnection c, ClientCommand command) {
+    if (c.historyApplied() >= history.size()) {
+      backend = c;
+      send(command);
+      return;
+    }
+    String next = history.get(c.historyApplied());
+    c.query(next).addListener(f -> {
+      if (closing) {
+        command.release();
+        return;
+      }
+      if (f.isSuccess() && f.getNow() == null) {
+        c.historyApplied(c.historyApplied() + 1);
+        catchUp(c, command);
+        return;
+      }
+      // the connection cannot follow the session: drop it and start afresh
+      log.info("client {}: backend {} could not replay a session command ({}); reconnecting", connectionId, c,
+          f.isSuccess() ? f.getNow() : f.cause().toString());
+      connections.remove(c.backend().name());
+      c.close();
+      relay(command, currentRoute);
+    });
+  }
+
   /** A backend connection brought to this session's state: pooled or new, then replayed. */
-  Future<BackendConnection> acquireBackend() {
-    BackendDefinition target = context.writer();
+  Future<BackendConnection> acquireBackend(BackendDefinition target) {
     PoolKey key = new PoolKey(target.name(), credentials.user(),
         capabilities & Capabilities.SESSION_SHAPING, state.collationId());
     Promise<BackendConnection> ready = client.eventLoop().newPromise();
@@ -349,6 +406,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     if (error == null) {
       state.serverStatus(serverStatus);
       recordStateChange();
+      if (currentRoute != null && currentRoute.sessionCommand()) {
+        String sql = current.code() == CommandCode.INIT_DB
+            ? "USE `" + currentArgument.replace("`", "``") + "`" : currentSql;
+        if (sql != null) {
+          history.add(sql);
+          backend.historyApplied(history.size());
+        }
+      }
+    }
+    if (currentRoute != null) {
+      router.completed(currentRoute, serverStatus, error != null);
     }
     finishCommand();
   }
@@ -406,6 +474,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   public void failed(Throwable cause) {
     BackendConnection lost = backend;
     backend = null;
+    if (lost != null) {
+      connections.remove(lost.backend().name(), lost);
+    }
+    if (currentRoute != null) {
+      router.completed(currentRoute, state.serverStatus(), true);
+    }
     log.warn("client {}: backend {} lost during a command: {}", connectionId, lost, cause.getMessage());
     if (!relayedAny) {
       fatal(ErrorCode.LOST_CONNECTION, "Lost connection to backend '" + (lost == null ? "?" : lost.backend().name())
@@ -532,11 +606,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter
           @Override
           public void authenticated(UserAccount account, BackendCredentials newCredentials, int nextSequence) {
             changeUser = null;
-            if (backend != null) {
-              BackendConnection old = backend;
-              backend = null;
-              pool.release(old);
-            }
+            connections.values().forEach(pool::release);
+            connections.clear();
+            history.clear();
+            backend = null;
             credentials = newCredentials;
             state = new SessionState(account.name(), request.collationId() > 0 ? request.collationId() : state.collationId(),
                 request.schema());
@@ -545,9 +618,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter
               finishCommand();
               return;
             }
-            acquireBackend().addListener(f -> {
+            acquireBackend(context.writer()).addListener(f -> {
               if (f.isSuccess()) {
-                backend = (BackendConnection) f.getNow();
+                adopt((BackendConnection) f.getNow());
                 client.writeAndFlush(Packets.ok(client.alloc(), nextSequence, state.serverStatus()));
               } else {
                 ErrorReply reply = ErrorReply.of(f.cause(), context.writer());
@@ -594,15 +667,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     if (current != null) {
       current.release();
     }
-    if (backend != null) {
-      BackendConnection c = backend;
-      backend = null;
-      if (c.busy() || localInfile) {
+    for (BackendConnection c : connections.values()) {
+      if (c.busy() || (localInfile && c == backend)) {
         c.close();
       } else {
         pool.release(c);
       }
     }
+    connections.clear();
+    backend = null;
+    router.closed();
     context.registry.closed(connectionId);
     client.close();
   }

@@ -7,6 +7,7 @@ import io.tandem.proxy.backend.BackendConnector;
 import io.tandem.proxy.backend.BackendPool;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.ProxySettings;
+import io.tandem.proxy.route.RouterFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,12 +22,14 @@ final class ProxyContext {
   final SslContext sslContext;
   final ConnectionRegistry registry;
   final CredentialCache credentials = new CredentialCache();
+  final RouterFactory routers;
   private final BackendDefinition writer;
   private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
 
   ProxyContext(ProxySettings settings, ServerIdentity identity, SslContext sslContext,
-      BackendDefinition writer) {
+      BackendDefinition writer, RouterFactory routers) {
     this.settings = settings;
+    this.routers = routers;
     this.identity = identity;
     this.sslContext = sslContext;
     this.writer = writer;
@@ -35,7 +38,7 @@ final class ProxyContext {
     this.registry = new ConnectionRegistry(settings.maxConnections());
   }
 
-  /** The backend that takes this session's statements: today always the active master. */
+  /** The active master: where logins check their schema, and what pins a session when lost. */
   BackendDefinition writer() {
     return writer;
   }

@@ -11,10 +11,11 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.protocol.PacketDecoder;
+import io.tandem.proxy.route.MasterOnlyRouter;
+import io.tandem.proxy.route.RouterFactory;
 import io.tandem.proxy.transport.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.Comparator;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,13 +26,21 @@ public final class ProxyServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
   private final ProxySettings settings;
+  private final RouterFactory routers;
   private EventLoopGroup boss;
   private EventLoopGroup workers;
   private Channel serverChannel;
   private ProxyContext context;
 
+  /** A proxy that sends every statement to the active master. */
   public ProxyServer(ProxySettings settings) {
+    this(settings, MasterOnlyRouter.factory(settings));
+  }
+
+  /** A proxy whose sessions route statements with {@code routers}. */
+  public ProxyServer(ProxySettings settings, RouterFactory routers) {
     this.settings = settings;
+    this.routers = routers;
   }
 
   /** Binds the listen address and starts serving; returns the bound port. */
@@ -45,7 +54,7 @@ public final class ProxyServer implements AutoCloseable {
       log.warn("master {} ({}) not reachable at start ({}); presenting as {}", writer.name(),
           writer.address(), e.getMessage(), identity.version());
     }
-    context = new ProxyContext(settings, identity, serverSslContext(settings), writer);
+    context = new ProxyContext(settings, identity, serverSslContext(settings), writer, routers);
     boss = Transport.eventLoopGroup(1);
     workers = Transport.eventLoopGroup(settings.workerThreads());
     ProxyContext ctx = context;
@@ -71,10 +80,7 @@ public final class ProxyServer implements AutoCloseable {
 
   /** The master with the highest priority: the writer until failover exists. */
   static BackendDefinition activeMaster(ProxySettings settings) {
-    return settings.backends().stream()
-        .filter(b -> b.role() == BackendDefinition.Role.MASTER)
-        .max(Comparator.comparingInt(BackendDefinition::priority))
-        .orElseThrow(() -> new IllegalArgumentException("no backend with role master"));
+    return MasterOnlyRouter.activeMaster(settings);
   }
 
   private static SslContext serverSslContext(ProxySettings settings) {

@@ -19,6 +19,7 @@ public final class SessionState {
   private String schema;
   private String charsetStatement;
   private final Map<String, String> variables = new LinkedHashMap<>();
+  private final Map<String, String> preparedTexts = new LinkedHashMap<>();
   private int serverStatus = ServerStatus.AUTOCOMMIT;
   private int preparedStatements;
   private Boolean multiStatements;
@@ -90,6 +91,17 @@ public final class SessionState {
     variables.put(key, sql);
   }
 
+  /** A successful text {@code PREPARE name FROM ...}; replayed on new connections. */
+  public void prepared(String name, String sql) {
+    preparedTexts.remove(name);
+    preparedTexts.put(name, sql);
+  }
+
+  /** A successful {@code DEALLOCATE PREPARE name}. */
+  public void deallocated(String name) {
+    preparedTexts.remove(name);
+  }
+
   public void multiStatements(boolean on) {
     this.multiStatements = on;
   }
@@ -103,6 +115,7 @@ public final class SessionState {
   public void reset() {
     charsetStatement = null;
     variables.clear();
+    preparedTexts.clear();
     serverStatus = ServerStatus.AUTOCOMMIT;
     preparedStatements = 0;
     multiStatements = null;
@@ -123,6 +136,7 @@ public final class SessionState {
       out.add(charsetStatement);
     }
     out.addAll(variables.values());
+    out.addAll(preparedTexts.values());
     if (!autocommit()) {
       out.add("SET autocommit=0");
     }

@@ -19,6 +19,11 @@ public final class SessionStatements {
       "(?is)SET\\s+(?:SESSION\\s+|LOCAL\\s+|@@SESSION\\.|@@LOCAL\\.|@@)?(@?[`\\w.$]+)\\s*(?::=|=)\\s*"
           + "(?:'(?:[^'\\\\]|\\\\.|'')*'|\"(?:[^\"\\\\]|\\\\.)*\"|[^,;'\"]+?)\\s*;?\\s*");
 
+  private static final Pattern PREPARE = Pattern.compile(
+      "(?is)PREPARE\\s+(`(?:[^`]|``)+`|\\w+)\\s+FROM\\s+.*");
+  private static final Pattern DEALLOCATE = Pattern.compile(
+      "(?is)(?:DEALLOCATE|DROP)\\s+PREPARE\\s+(`(?:[^`]|``)+`|\\w+)\\s*;?\\s*");
+
   private SessionStatements() {}
 
   /** Updates {@code state} after {@code sql} succeeded. */
@@ -36,6 +41,16 @@ public final class SessionStatements {
     } else if (c == 'S' && s.regionMatches(true, 0, "SET", 0, 3)
         && Character.isWhitespace(s.charAt(3))) {
       applySet(s, state);
+    } else if (c == 'P') {
+      Matcher m = PREPARE.matcher(s);
+      if (m.matches()) {
+        state.prepared(unquote(m.group(1)).toLowerCase(Locale.ROOT), s);
+      }
+    } else if (c == 'D') {
+      Matcher m = DEALLOCATE.matcher(s);
+      if (m.matches()) {
+        state.deallocated(unquote(m.group(1)).toLowerCase(Locale.ROOT));
+      }
     }
   }
 

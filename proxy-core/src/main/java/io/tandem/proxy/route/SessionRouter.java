@@ -1,0 +1,34 @@
+package io.tandem.proxy.route;
+
+/**
+ * Decides, command by command, which backend a client session's commands go to. One instance
+ * per client session, called only on that session's event loop; it must not block. It keeps
+ * whatever routing state it needs (open transaction, temporary tables, locks ...) from what it
+ * is told.
+ */
+public interface SessionRouter {
+
+  /** Where a COM_QUERY with this statement text goes. */
+  Route routeQuery(String sql);
+
+  /**
+   * Where any other command goes (COM_INIT_DB, COM_STMT_*, COM_FIELD_LIST, COM_PING ...).
+   * COM_INIT_DB is always treated as a session command.
+   */
+  Route routeCommand(int commandCode);
+
+  /**
+   * The command last routed has finished: {@code serverStatus} from its last OK/EOF (IN_TRANS,
+   * AUTOCOMMIT ...), {@code failed} when the server answered with an error or the backend was
+   * lost.
+   */
+  void completed(Route route, int serverStatus, boolean failed);
+
+  /** The session ended: release what the router holds for it. */
+  default void closed() {}
+
+  /** False when the router never looks at statement text (saves decoding it). */
+  default boolean inspectsStatements() {
+    return true;
+  }
+}
