@@ -1,0 +1,118 @@
+package io.tandem.router.monitor;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code SHOW SLAVE STATUS} (MariaDB, MySQL before 8.0.22) or {@code SHOW REPLICA STATUS}
+ * (MySQL 8) says about a server's replication, reduced to what eligibility needs. Both column
+ * spellings are understood ({@code Slave_IO_Running} / {@code Replica_IO_Running},
+ * {@code Seconds_Behind_Master} / {@code Seconds_Behind_Source}). With several rows (MySQL
+ * channels) every channel must be running; the largest {@code Seconds_Behind} counts.
+ *
+ * @param configured          the server replicates from somewhere (the status has a row)
+ * @param ioRunning           every IO (receiver) thread is {@code Yes} ({@code Connecting} is not)
+ * @param sqlRunning          every SQL (applier) thread is {@code Yes}
+ * @param secondsBehindMaster the server's own estimate, null when it shows NULL; never trusted
+ *                            for lag (it reads 0 while the IO thread stalls), only required to be
+ *                            non-NULL
+ * @param lastIoError         {@code Last_IO_Error} when not empty, else null
+ * @param lastSqlError        {@code Last_SQL_Error} when not empty, else null
+ */
+public record ReplicationStatus(boolean configured, boolean ioRunning, boolean sqlRunning,
+    Duration secondsBehindMaster, String lastIoError, String lastSqlError) {
+
+  /**
+   * Reads a status result.
+   *
+   * @param columns the result's column names
+   * @param rows    its rows
+   */
+  public static ReplicationStatus parse(List<String> columns, List<List<String>> rows) {
+    if (rows.isEmpty()) {
+      return new ReplicationStatus(false, false, false, null, null, null);
+    }
+    int io = column(columns, "Slave_IO_Running", "Replica_IO_Running");
+    int sql = column(columns, "Slave_SQL_Running", "Replica_SQL_Running");
+    int behind = column(columns, "Seconds_Behind_Master", "Seconds_Behind_Source");
+    int ioError = column(columns, "Last_IO_Error", null);
+    int sqlError = column(columns, "Last_SQL_Error", null);
+    if (io < 0 || sql < 0 || behind < 0) {
+      throw new IllegalArgumentException("not a replication status: columns " + columns);
+    }
+    boolean ioRunning = true;
+    boolean sqlRunning = true;
+    Duration secondsBehind = Duration.ZERO;
+    List<String> ioErrors = new ArrayList<>();
+    List<String> sqlErrors = new ArrayList<>();
+    for (List<String> row : rows) {
+      ioRunning &= "Yes".equalsIgnoreCase(row.get(io));
+      sqlRunning &= "Yes".equalsIgnoreCase(row.get(sql));
+      String b = row.get(behind);
+      if (b == null || secondsBehind == null) {
+        secondsBehind = null;
+      } else {
+        Duration d = Duration.ofSeconds(Long.parseLong(b.trim()));
+        secondsBehind = d.compareTo(secondsBehind) > 0 ? d : secondsBehind;
+      }
+      addError(ioErrors, row, ioError);
+      addError(sqlErrors, row, sqlError);
+    }
+    return new ReplicationStatus(true, ioRunning, sqlRunning, secondsBehind, join(ioErrors), join(sqlErrors));
+  }
+
+  /**
+   * Why this status rules the server out as a read target, or null when replication is healthy:
+   * configured, both threads {@code Yes}, {@code Seconds_Behind} not NULL.
+   *
+   * <p>A {@code Last_IO_Error} left over while both threads run does not rule the server out:
+   * servers keep the text of an error the IO thread recovered from (a reconnection after a
+   * network blip) until replication is restarted, and the heartbeat proves the data flows. A
+   * current error always stops its thread, so it is caught by the thread check; the error text is
+   * then part of the reason.
+   */
+  public String problem() {
+    if (!configured) {
+      return "replication not configured";
+    }
+    if (!ioRunning) {
+      return "replication IO thread not running" + (lastIoError != null ? ": " + lastIoError : "");
+    }
+    if (!sqlRunning) {
+      return "replication SQL thread not running" + (lastSqlError != null ? ": " + lastSqlError : "");
+    }
+    if (secondsBehindMaster == null) {
+      return "Seconds_Behind_Master is NULL";
+    }
+    return null;
+  }
+
+  /** The last error text the server reports (IO first), or null. */
+  public String lastError() {
+    return lastIoError != null ? lastIoError : lastSqlError;
+  }
+
+  private static int column(List<String> columns, String name, String alternative) {
+    for (int i = 0; i < columns.size(); i++) {
+      String c = columns.get(i);
+      if (c.equalsIgnoreCase(name) || (alternative != null && c.equalsIgnoreCase(alternative))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static void addError(List<String> errors, List<String> row, int column) {
+    if (column >= 0) {
+      String e = row.get(column);
+      if (e != null && !e.isBlank() && !errors.contains(e.trim())) {
+        errors.add(e.trim());
+      }
+    }
+  }
+
+  private static String join(List<String> errors) {
+    return errors.isEmpty() ? null : String.join("; ", errors);
+  }
+}
