@@ -35,6 +35,7 @@ final class BackendProbe {
   /** utf8mb4_general_ci: known to MariaDB and MySQL alike. */
   private static final int COLLATION = 45;
   private static final int ER_PARSE_ERROR = 1064;
+  private static final String NO_HEARTBEAT = "no heartbeat replicated yet";
 
   private final BackendDefinition backend;
   private final EventLoop loop;
@@ -53,6 +54,7 @@ final class BackendProbe {
   private boolean heartbeatTableReady;
   /** {@code SHOW REPLICA STATUS} (MySQL 8) rather than {@code SHOW SLAVE STATUS}. */
   private boolean replicaSyntax;
+  private boolean syntaxChosen;
 
   private BackendStatus status;
   private String state;
@@ -125,6 +127,10 @@ final class BackendProbe {
         return;
       }
       connection = f.getNow();
+      if (!syntaxChosen) {
+        replicaSyntax = ReplicationStatus.prefersReplicaSyntax(connection.serverVersion());
+        syntaxChosen = true;
+      }
       backoffNanos = settings.interval().toNanos();
       sessionReady = false;
       heartbeatTableReady = false;
@@ -241,7 +247,7 @@ final class BackendProbe {
     } else if (e != null) {
       problem = what + ": " + message(e);
     } else if (lag == null) {
-      problem = "no heartbeat replicated yet";
+      problem = NO_HEARTBEAT; // the table or row has not reached it yet: normal at start-up
     } else {
       problem = null;
     }
@@ -297,7 +303,8 @@ final class BackendProbe {
     if (!newState.equals(state)) {
       state = newState;
       String line = String.format(format, args);
-      if (newState.equals("eligible") || newState.equals("master") || newState.equals("standby")) {
+      if (newState.equals("eligible") || newState.equals("master") || newState.equals("standby")
+          || newState.endsWith(":" + NO_HEARTBEAT)) {
         log.info(line);
       } else {
         log.warn(line);

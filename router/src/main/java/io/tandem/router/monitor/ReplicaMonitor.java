@@ -85,6 +85,9 @@ public final class ReplicaMonitor implements AutoCloseable {
 
   /** Starts checking (the first check at once, then every interval). Returns this. */
   public ReplicaMonitor start() {
+    if (closed) {
+      throw new IllegalStateException("monitor closed");
+    }
     loop.execute(() -> {
       if (ticker == null && !closed) {
         ticker = loop.scheduleAtFixedRate(this::tick, 0, settings.interval().toNanos(), TimeUnit.NANOSECONDS);

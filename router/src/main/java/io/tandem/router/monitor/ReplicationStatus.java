@@ -3,6 +3,8 @@ package io.tandem.router.monitor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What {@code SHOW SLAVE STATUS} (MariaDB, MySQL before 8.0.22) or {@code SHOW REPLICA STATUS}
@@ -22,6 +24,8 @@ import java.util.List;
  */
 public record ReplicationStatus(boolean configured, boolean ioRunning, boolean sqlRunning,
     Duration secondsBehindMaster, String lastIoError, String lastSqlError) {
+
+  private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)\\.(\\d+)");
 
   /**
    * Reads a status result.
@@ -91,6 +95,26 @@ public record ReplicationStatus(boolean configured, boolean ioRunning, boolean s
   /** The last error text the server reports (IO first), or null. */
   public String lastError() {
     return lastIoError != null ? lastIoError : lastSqlError;
+  }
+
+  /**
+   * Whether to ask {@code SHOW REPLICA STATUS} first: MySQL from 8.0.22 on (8.4 no longer knows
+   * {@code SHOW SLAVE STATUS}). MariaDB ({@code 11.4.5-MariaDB-log}, or {@code 5.5.5-10.6.16-MariaDB}
+   * on old protocol versions) and older MySQL get {@code SHOW SLAVE STATUS}. Either way, the
+   * monitor switches to the other form when the first is refused as a syntax error.
+   */
+  static boolean prefersReplicaSyntax(String serverVersion) {
+    if (serverVersion == null || serverVersion.contains("MariaDB")) {
+      return false;
+    }
+    Matcher m = VERSION.matcher(serverVersion);
+    if (!m.find()) {
+      return false;
+    }
+    int major = Integer.parseInt(m.group(1));
+    int minor = Integer.parseInt(m.group(2));
+    int patch = Integer.parseInt(m.group(3));
+    return major > 8 || (major == 8 && (minor > 0 || patch >= 22));
   }
 
   private static int column(List<String> columns, String name, String alternative) {

@@ -102,4 +102,17 @@ class ReplicationStatusTest {
     assertThatThrownBy(() -> ReplicationStatus.parse(List.of("Variable_name", "Value"), List.of(List.of("a", "b"))))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void statusStatementByServerVersion() {
+    assertThat(ReplicationStatus.prefersReplicaSyntax("11.4.5-MariaDB-log")).isFalse();
+    assertThat(ReplicationStatus.prefersReplicaSyntax("5.5.5-10.6.16-MariaDB")).isFalse();
+    assertThat(ReplicationStatus.prefersReplicaSyntax("5.7.44-log")).isFalse();
+    assertThat(ReplicationStatus.prefersReplicaSyntax("8.0.21")).isFalse();
+    assertThat(ReplicationStatus.prefersReplicaSyntax("8.0.22")).isTrue();
+    assertThat(ReplicationStatus.prefersReplicaSyntax("8.4.3")).isTrue();
+    assertThat(ReplicationStatus.prefersReplicaSyntax("9.1.0-commercial")).isTrue();
+    assertThat(ReplicationStatus.prefersReplicaSyntax("garbage")).isFalse();
+    assertThat(ReplicationStatus.prefersReplicaSyntax(null)).isFalse();
+  }
 }
