@@ -341,8 +341,7 @@ final class BackendProbe {
   /** Fails {@code q} with a timeout and closes the connection when the answer takes longer than {@code timeout}. */
   private <T> CompletableFuture<T> timed(BackendConnection c, CompletableFuture<T> q, Duration timeout) {
     ScheduledFuture<?> timer = loop.schedule(() -> {
-      if (q.completeExceptionally(new TimeoutException(backend.name() + ": no answer within "
-          + timeout.toMillis() + " ms"))) {
+      if (q.completeExceptionally(new TimeoutException("no answer within " + timeout.toMillis() + " ms"))) {
         c.close();
       }
     }, timeout.toNanos(), TimeUnit.NANOSECONDS);

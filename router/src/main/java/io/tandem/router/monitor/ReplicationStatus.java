@@ -70,11 +70,12 @@ public record ReplicationStatus(boolean configured, boolean ioRunning, boolean s
    * Why this status rules the server out as a read target, or null when replication is healthy:
    * configured, both threads {@code Yes}, {@code Seconds_Behind} not NULL.
    *
-   * <p>A {@code Last_IO_Error} left over while both threads run does not rule the server out:
-   * servers keep the text of an error the IO thread recovered from (a reconnection after a
-   * network blip) until replication is restarted, and the heartbeat proves the data flows. A
-   * current error always stops its thread, so it is caught by the thread check; the error text is
-   * then part of the reason.
+   * <p>"No last error" is checked through the threads: a current error always stops its thread
+   * ({@code No}) or keeps the IO thread reconnecting ({@code Connecting}), and its text becomes
+   * part of the reason. An error text left over while both threads run does not rule the server
+   * out, so that a server version that keeps the text of an error the IO thread recovered from
+   * cannot bar a working replica until someone restarts replication; the heartbeat shows whether
+   * data flows. (MariaDB 11.4 clears {@code Last_IO_Error} once the IO thread has reconnected.)
    */
   public String problem() {
     if (!configured) {
