@@ -100,6 +100,12 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
       expectedSequence = sequence + 1;
       SslHandler ssl = context.sslContext.newHandler(ctx.alloc());
       ctx.pipeline().addFirst("tls", ssl);
+      ByteBuf early = ctx.pipeline().get(PacketDecoder.class).takeBuffered();
+      if (early.isReadable()) {
+        ctx.pipeline().fireChannelRead(early); // the TLS hello came with the SSLRequest
+      } else {
+        early.release();
+      }
       return;
     }
     if (context.settings.frontendTls().required() && !tls) {

@@ -64,7 +64,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private BackendConnection backend;
   private Route currentRoute;
   /** Session commands in the order they succeeded; connections catch up lazily. */
-  private final List<String> history = new ArrayList<>();
+  private final List<SessionCommand> history = new ArrayList<>();
+  /** For connections that joined with the state snapshot: history entries before this index that the snapshot covers are skipped. */
+  private final Map<BackendConnection, Integer> joinedAt = new java.util.IdentityHashMap<>();
+  /** {@link #currentSql} is already covered by the state snapshot. */
+  private boolean currentInSnapshot;
 
   private final ArrayDeque<ClientCommand> queue = new ArrayDeque<>();
   private ClientCommand current;
@@ -111,8 +115,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     }
   }
 
+  /**
+   * A connection that was brought to the state snapshot joins the session: it still needs the
+   * session commands the snapshot does not cover (e.g. {@code SELECT ... INTO @var}).
+   */
   private void adopt(BackendConnection c) {
-    c.historyApplied(history.size());
+    c.historyApplied(0);
+    joinedAt.put(c, history.size());
     connections.put(c.backend().name(), c);
     backend = c;
   }
@@ -272,6 +281,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     }
     if (c != null) {
       connections.remove(target.name());
+      joinedAt.remove(c);
       if (backend == c) {
         backend = null;
       }
@@ -298,19 +308,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         answerError(reply.error(), reply.message());
         return;
       }
-      adopt((BackendConnection) f.getNow());
-      send(command);
+      BackendConnection fresh = (BackendConnection) f.getNow();
+      adopt(fresh);
+      catchUp(fresh, command);
     });
   }
 
   /** Runs the session commands {@code c} missed, then the command. */
   private void catchUp(BackendConnection c, ClientCommand command) {
+    int joined = joinedAt.getOrDefault(c, 0);
+    while (c.historyApplied() < history.size() && c.historyApplied() < joined
+        && history.get(c.historyApplied()).inSnapshot()) {
+      c.historyApplied(c.historyApplied() + 1);
+    }
     if (c.historyApplied() >= history.size()) {
       backend = c;
       send(command);
       return;
     }
-    String next = history.get(c.historyApplied());
+    String next = history.get(c.historyApplied()).sql();
     c.query(next).addListener(f -> {
       if (closing) {
         command.release();
@@ -325,6 +341,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       log.info("client {}: backend {} could not replay a session command ({}); reconnecting", connectionId, c,
           f.isSuccess() ? f.getNow() : f.cause().toString());
       connections.remove(c.backend().name());
+      joinedAt.remove(c);
       c.close();
       relay(command, currentRoute);
     });
@@ -405,12 +422,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   public void responseDone(int serverStatus, Packets.ErrorInfo error) {
     if (error == null) {
       state.serverStatus(serverStatus);
+      currentInSnapshot = false;
       recordStateChange();
       if (currentRoute != null && currentRoute.sessionCommand()) {
-        String sql = current.code() == CommandCode.INIT_DB
-            ? "USE `" + currentArgument.replace("`", "``") + "`" : currentSql;
+        boolean initDb = current.code() == CommandCode.INIT_DB;
+        String sql = initDb ? "USE `" + currentArgument.replace("`", "``") + "`" : currentSql;
         if (sql != null) {
-          history.add(sql);
+          history.add(new SessionCommand(sql, initDb || currentInSnapshot));
           backend.historyApplied(history.size());
         }
       }
@@ -425,7 +443,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     switch (current.code()) {
       case CommandCode.QUERY -> {
         if (currentSql != null) {
-          SessionStatements.apply(currentSql, state);
+          currentInSnapshot = SessionStatements.apply(currentSql, state);
           backend.schema(state.schema());
         }
       }
@@ -476,6 +494,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     backend = null;
     if (lost != null) {
       connections.remove(lost.backend().name(), lost);
+      joinedAt.remove(lost);
     }
     if (currentRoute != null) {
       router.completed(currentRoute, state.serverStatus(), true);
@@ -589,6 +608,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   private record BackendThread(BackendDefinition backend, long threadId) {}
 
+  /** A session command that succeeded, and whether the state snapshot already covers it. */
+  private record SessionCommand(String sql, boolean inSnapshot) {}
+
   // ---------------------------------------------------------------- COM_CHANGE_USER
 
   private void startChangeUser(ClientCommand command) {
@@ -608,6 +630,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
             changeUser = null;
             connections.values().forEach(pool::release);
             connections.clear();
+            joinedAt.clear();
             history.clear();
             backend = null;
             credentials = newCredentials;
@@ -675,6 +698,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       }
     }
     connections.clear();
+    joinedAt.clear();
     backend = null;
     router.closed();
     context.registry.closed(connectionId);

@@ -1,6 +1,7 @@
 package io.tandem.proxy.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -21,21 +22,34 @@ public final class PacketDecoder extends ByteToMessageDecoder {
     return this;
   }
 
+  /**
+   * Bytes received but not decoded yet; ownership passes to the caller. Used when the stream
+   * switches to TLS: a client may send its TLS hello right behind the SSLRequest, in the same read,
+   * and those bytes must go through the TLS handler, not through this decoder.
+   */
+  public ByteBuf takeBuffered() {
+    ByteBuf in = internalBuffer();
+    return in.isReadable() ? in.readRetainedSlice(in.readableBytes()) : Unpooled.EMPTY_BUFFER;
+  }
+
+  /**
+   * Decodes one frame per call (the base class calls again while bytes remain), so a handler
+   * that sees a frame can still take the bytes behind it ({@link #takeBuffered()}).
+   */
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    while (in.readableBytes() >= Packets.HEADER_SIZE) {
-      int start = in.readerIndex();
-      int payloadLength = in.getUnsignedMediumLE(start);
-      if (payloadLength > maxPayload) {
-        in.skipBytes(in.readableBytes());
-        throw new FrameTooLongException(payloadLength, maxPayload);
-      }
-      int frameLength = Packets.HEADER_SIZE + payloadLength;
-      if (in.readableBytes() < frameLength) {
-        return;
-      }
+    if (in.readableBytes() < Packets.HEADER_SIZE) {
+      return;
+    }
+    int start = in.readerIndex();
+    int payloadLength = in.getUnsignedMediumLE(start);
+    if (payloadLength > maxPayload) {
+      in.skipBytes(in.readableBytes());
+      throw new FrameTooLongException(payloadLength, maxPayload);
+    }
+    int frameLength = Packets.HEADER_SIZE + payloadLength;
+    if (in.readableBytes() >= frameLength) {
       out.add(in.readRetainedSlice(frameLength));
     }
   }
 }
-

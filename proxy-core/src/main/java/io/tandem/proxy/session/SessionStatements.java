@@ -26,32 +26,40 @@ public final class SessionStatements {
 
   private SessionStatements() {}
 
-  /** Updates {@code state} after {@code sql} succeeded. */
-  public static void apply(String sql, SessionState state) {
+  /**
+   * Updates {@code state} after {@code sql} succeeded. Returns true when the statement is now part
+   * of what {@link SessionState#replayStatements()} (or the schema) brings a new connection to.
+   */
+  public static boolean apply(String sql, SessionState state) {
     String s = stripLeadingComments(sql);
     if (s.length() < 4) {
-      return;
+      return false;
     }
     char c = Character.toUpperCase(s.charAt(0));
     if (c == 'U') {
       Matcher m = USE.matcher(s);
       if (m.matches()) {
         state.schema(unquote(m.group(1)));
+        return true;
       }
     } else if (c == 'S' && s.regionMatches(true, 0, "SET", 0, 3)
         && Character.isWhitespace(s.charAt(3))) {
       applySet(s, state);
+      return true;
     } else if (c == 'P') {
       Matcher m = PREPARE.matcher(s);
       if (m.matches()) {
         state.prepared(unquote(m.group(1)).toLowerCase(Locale.ROOT), s);
+        return true;
       }
     } else if (c == 'D') {
       Matcher m = DEALLOCATE.matcher(s);
       if (m.matches()) {
         state.deallocated(unquote(m.group(1)).toLowerCase(Locale.ROOT));
+        return true;
       }
     }
+    return false;
   }
 
   private static void applySet(String s, SessionState state) {
