@@ -56,7 +56,8 @@ final class KeywordScanner {
             case "EXPLAIN":
                 return explain(t, from, to, inner, false);
             case "ANALYZE":
-                if (startsStatement(t, from + 1, to) || t.is(from + 1, to, "FORMAT")) {
+                if (!t.is(from + 1, to, "TABLE") && !t.is(from + 1, to, "TABLES")
+                        && (startsStatement(t, from + 1, to) || t.is(from + 1, to, "FORMAT"))) {
                     return explain(t, from, to, inner, true);
                 }
                 return simple(t, from, to, StatementKind.OTHER);
@@ -483,10 +484,8 @@ final class KeywordScanner {
             return b.build();
         }
         b.replayable = f.functionsDeterministic && !f.subquery;
-        if (t.is(k, to, "NAMES") || t.is(k, to, "CHARSET") || t.is(k, to, "ROLE")
-                || (t.is(k, to, "CHARACTER") && t.is(k + 1, to, "SET"))) {
-            return b.build();
-        }
+        // SET NAMES …, SET CHARACTER SET …, SET ROLE … read as assignments to a harmless name below,
+        // so that SET NAMES utf8mb4, autocommit = 0 is seen whole.
         boolean global = false;
         boolean anyGlobal = false;
         IsolationLevel isolation = null;

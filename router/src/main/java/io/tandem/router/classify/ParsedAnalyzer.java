@@ -30,7 +30,7 @@ import net.sf.jsqlparser.statement.upsert.Upsert;
  *
  * <p>MySQL syntax JSqlParser 5.0 does not know is taken out of the text it is given, after the
  * tokens have recorded it: {@code LOCK IN SHARE MODE}, {@code FOR UPDATE|SHARE [OF …] [NOWAIT|SKIP
- * LOCKED]}, {@code INTO @v|OUTFILE|DUMPFILE …}, the SELECT modifiers ({@code HIGH_PRIORITY},
+ * LOCKED]}, {@code INTO @v|OUTFILE|DUMPFILE …}, index hint scopes ({@code FOR JOIN|ORDER BY|GROUP BY}), the SELECT modifiers ({@code HIGH_PRIORITY},
  * {@code SQL_CALC_FOUND_ROWS}, {@code SQL_NO_CACHE}, {@code STRAIGHT_JOIN}, …), {@code DISTINCTROW};
  * literals are rewritten to forms it reads (no backslash escapes, no charset introducers, hex
  * values as 0). Each of these removals can only concern a statement that already goes to the
@@ -272,7 +272,14 @@ final class ParsedAnalyzer {
                     }
                     break;
                 case "FOR":
-                    if (t.is(i + 1, to, "UPDATE") || t.is(i + 1, to, "SHARE")) {
+                    if (i > from && (t.is(i - 1, "INDEX") || t.is(i - 1, "KEY"))) {
+                        // index hint scope: USE|FORCE|IGNORE INDEX FOR JOIN|ORDER BY|GROUP BY (…)
+                        int e = t.is(i + 1, to, "JOIN") ? i + 2
+                                : (t.is(i + 1, to, "ORDER") || t.is(i + 1, to, "GROUP")) && t.is(i + 2, to, "BY") ? i + 3
+                                : i;
+                        mark(skip, from, i, e);
+                        i = Math.max(i, e - 1);
+                    } else if (t.is(i + 1, to, "UPDATE") || t.is(i + 1, to, "SHARE")) {
                         int e = lockingClauseEnd(t, i + 2, to);
                         mark(skip, from, i, e);
                         i = e - 1;
