@@ -39,8 +39,8 @@ final class KeywordScanner {
     private static final Set<String> SHOW_PREVIOUS = Set.of("WARNINGS", "ERRORS", "COUNT", "PROFILE", "PROFILES");
 
     static StatementTraits scan(SqlTokens t, int from, int to, Inner inner) {
-        if (t.type[from] != SqlTokens.WORD) {
-            return null; // "(SELECT …) UNION …" and the odd statement: the parser decides
+        if (t.type[from] != SqlTokens.WORD || t.is(from, "SELECT")) {
+            return null; // SELECT, "(SELECT …) UNION …" and the odd statement: the parser decides
         }
         String first = t.upper(from);
         switch (first) {

@@ -435,9 +435,18 @@ final class SqlTokens {
         return c >= '0' && c <= '9';
     }
 
+    private static final boolean[] ASCII_WORD_CHAR = new boolean[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            ASCII_WORD_CHAR[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '_' || c == '$';
+        }
+    }
+
+    /** Letters, digits, {@code _}, {@code $} and every non-ASCII character (MySQL's unquoted identifiers). */
     static boolean isWordChar(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '_' || c == '$' || c >= 0x80;
+        return c >= 128 || ASCII_WORD_CHAR[c];
     }
 
     // ------------------------------------------------------------------ token helpers
@@ -583,7 +592,7 @@ final class SqlTokens {
      * blanks (none inside parentheses, around dots, before commas), comments gone, words as written.
      */
     String digest(int from, int to) {
-        StringBuilder b = new StringBuilder(Math.min(sql.length() + 8, 1 << 16));
+        Out b = new Out(Math.min(end[to - 1] - start[from] + 8, 1 << 16));
         byte prev = 0;
         for (int i = from; i < to; i++) {
             byte ty = type[i];
@@ -591,41 +600,47 @@ final class SqlTokens {
                     && unaryPosition(i, from)) {
                 continue; // the sign folds into the literal that follows
             }
-            if (ty == WORD && i + 1 < to && type[i + 1] == LPAREN && (is(i, "IN"))) {
-                int close = literalListEnd(i + 1, to);
-                if (close > 0) {
-                    space(b, prev, WORD, i);
-                    b.append(sql, start[i], end[i]).append(" (?)");
-                    prev = RPAREN;
-                    i = close - 1;
-                    continue;
-                }
-            }
-            if (ty == WORD && i + 1 < to && type[i + 1] == LPAREN && (is(i, "VALUES") || is(i, "VALUE"))) {
-                int close = literalListEnd(i + 1, to);
-                if (close > 0) {
-                    // the first all-literal row as written, further all-literal rows dropped
-                    space(b, prev, WORD, i);
-                    b.append(sql, start[i], end[i]);
-                    prev = WORD;
-                    for (int k = i + 1; k < close; k++) {
-                        space(b, prev, type[k], k);
-                        b.append(isLiteral(type[k]) ? "?" : sql.substring(start[k], end[k]));
-                        prev = type[k];
+            if (ty == WORD && i + 1 < to && type[i + 1] == LPAREN) {
+                if (is(i, "IN")) {
+                    int close = literalListEnd(i + 1, to);
+                    if (close > 0) {
+                        b.space(prev, WORD, gap[i]);
+                        b.append(sql, start[i], end[i]);
+                        b.append(" (?)");
+                        prev = RPAREN;
+                        i = close - 1;
+                        continue;
                     }
-                    int next = close;
-                    while (next + 1 < to && type[next] == COMMA && type[next + 1] == LPAREN) {
-                        int c2 = literalListEnd(next + 1, to);
-                        if (c2 < 0) {
-                            break;
+                } else if (is(i, "VALUES") || is(i, "VALUE")) {
+                    int close = literalListEnd(i + 1, to);
+                    if (close > 0) {
+                        // the first all-literal row as written, further all-literal rows dropped
+                        b.space(prev, WORD, gap[i]);
+                        b.append(sql, start[i], end[i]);
+                        prev = WORD;
+                        for (int k = i + 1; k < close; k++) {
+                            b.space(prev, type[k], gap[k]);
+                            if (isLiteral(type[k])) {
+                                b.append('?');
+                            } else {
+                                b.append(sql, start[k], end[k]);
+                            }
+                            prev = type[k];
                         }
-                        next = c2;
+                        int next = close;
+                        while (next + 1 < to && type[next] == COMMA && type[next + 1] == LPAREN) {
+                            int c2 = literalListEnd(next + 1, to);
+                            if (c2 < 0) {
+                                break;
+                            }
+                            next = c2;
+                        }
+                        i = next - 1;
+                        continue;
                     }
-                    i = next - 1;
-                    continue;
                 }
             }
-            space(b, prev, ty, i);
+            b.space(prev, ty, gap[i]);
             if (isLiteral(ty)) {
                 b.append('?');
             } else {
@@ -634,6 +649,58 @@ final class SqlTokens {
             prev = ty;
         }
         return b.toString();
+    }
+
+    /** A small char buffer: bulk copies from the text, one String at the end. */
+    private static final class Out {
+        char[] buf;
+        int n;
+
+        Out(int capacity) {
+            buf = new char[Math.max(16, capacity)];
+        }
+
+        void ensure(int more) {
+            if (n + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, n + more));
+            }
+        }
+
+        void append(String s, int from, int to) {
+            ensure(to - from);
+            s.getChars(from, to, buf, n);
+            n += to - from;
+        }
+
+        void append(String s) {
+            append(s, 0, s.length());
+        }
+
+        void append(char c) {
+            ensure(1);
+            buf[n++] = c;
+        }
+
+        void space(byte prev, byte ty, byte gapBefore) {
+            if (needsSpace(prev, ty, gapBefore)) {
+                append(' ');
+            }
+        }
+
+        @Override
+        public String toString() {
+            return new String(buf, 0, n);
+        }
+    }
+
+    static boolean needsSpace(byte prev, byte ty, byte gapBefore) {
+        if (prev == 0 || prev == LPAREN || prev == DOT) {
+            return false;
+        }
+        if (ty == RPAREN || ty == COMMA || ty == DOT || ty == SEMI) {
+            return false;
+        }
+        return !(ty == LPAREN && (prev == WORD || prev == QUOTED) && gapBefore == 0);
     }
 
     /**
@@ -676,16 +743,9 @@ final class SqlTokens {
     }
 
     private void space(StringBuilder b, byte prev, byte ty, int i) {
-        if (prev == 0 || prev == LPAREN || prev == DOT) {
-            return;
+        if (needsSpace(prev, ty, gap[i])) {
+            b.append(' ');
         }
-        if (ty == RPAREN || ty == COMMA || ty == DOT || ty == SEMI) {
-            return;
-        }
-        if (ty == LPAREN && (prev == WORD || prev == QUOTED) && gap[i] == 0) {
-            return;
-        }
-        b.append(' ');
     }
 
     private boolean isSign(int i) {
