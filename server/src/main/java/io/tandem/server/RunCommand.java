@@ -48,7 +48,8 @@ final class RunCommand {
     }
     LoggingSetup.apply(config.logging());
     ProxySettings settings = config.proxy();
-    ProxyServer proxy = new ProxyServer(settings);
+    ShutdownSignal shutdown = ShutdownSignal.install();
+    ProxyServer proxy = new ProxyServer(settings, Routers.start(config, shutdown));
     try {
       proxy.start(); // logs "listening on host:port"
     } catch (Exception e) { // bind failures arrive undeclared from Netty
@@ -56,7 +57,6 @@ final class RunCommand {
       proxy.close();
       return 1;
     }
-    ShutdownSignal shutdown = ShutdownSignal.install();
     shutdown.closeOnShutdown(proxy);
     log.info("running with {}; Ctrl-C or SIGTERM stops it", file.toAbsolutePath().normalize());
     shutdown.await();

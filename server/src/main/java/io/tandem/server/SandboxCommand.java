@@ -94,7 +94,7 @@ final class SandboxCommand {
       return 1;
     }
     LoggingSetup.apply(config.logging());
-    ProxyServer proxy = new ProxyServer(config.proxy());
+    ProxyServer proxy = new ProxyServer(config.proxy(), Routers.start(config, shutdown));
     shutdown.closeOnShutdown(proxy);
     int port;
     try {

@@ -183,7 +183,7 @@ class ReplicaMonitorIT {
     s = awaitSnapshot("r2 eligible again", Duration.ofSeconds(3), System.nanoTime(), t -> t.status("r2").eligible());
     assertThat(s.status("r2").lag()).isLessThan(Duration.ofMillis(400));
     assertThat(s.status("r2").ioRunning()).isTrue();
-    assertThat(lines().get(0)).isEqualTo("r2: not eligible (replication IO thread not running)");
+    assertThat(lines().stream().filter(l -> l.startsWith("r2:")).findFirst().orElse("")).isEqualTo("r2: not eligible (replication IO thread not running)");
     assertEligibleAgainLogged("r2");
   }
 
@@ -207,10 +207,11 @@ class ReplicaMonitorIT {
       assertThat(r1.sqlRunning()).isTrue();
       assertThat(ReplicaSelector.eligible(r1, oneSecond, s.hysteresis(), s.maxLag())).isFalse();
       assertThat(r1.eligible()).isFalse();
-      // the delay is steady: a second later the lag is still between 2 and 4 s, and no read goes to r1
+      // the delay is steady: a second later the lag is still over the limit (and under the 3 s delay
+      // plus a margin for a loaded machine), and no read goes to r1
       Thread.sleep(1000);
       s = monitor.snapshot();
-      assertThat(s.status("r1").lag()).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(4));
+      assertThat(s.status("r1").lag()).isBetween(oneSecond, Duration.ofSeconds(5));
       ReplicaSelector selector = new ReplicaSelector(Map.of());
       for (int i = 0; i < 10; i++) {
         assertThat(selector.select(s, oneSecond).name()).isEqualTo("r2");
@@ -240,13 +241,16 @@ class ReplicaMonitorIT {
     assertThat(s.status("m1").reachable()).isTrue();
     assertThat(new ReplicaSelector(Map.of()).select(s, LIMIT).name()).isEqualTo("r1");
     Thread.sleep(1500); // a few failed reconnections: back-off, still one log line
-    assertThat(lines()).hasSize(1).allMatch(l -> l.startsWith("r2: unreachable: "));
+    // (a late line about r1 from the test before may be there too: only r2's lines count)
+    assertThat(lines().stream().filter(l -> l.startsWith("r2"))).hasSize(1)
+        .allMatch(l -> l.startsWith("r2: unreachable: "));
 
     topology.server("r2").start();
     s = awaitSnapshot("r2 eligible again", Duration.ofSeconds(10), System.nanoTime(), t -> t.status("r2").eligible());
     assertThat(s.status("r2").reachable()).isTrue();
     assertThat(s.status("r2").lag()).isLessThan(Duration.ofMillis(400));
-    assertThat(lines().get(0)).startsWith("r2: unreachable: ");
+    assertThat(lines().stream().filter(l -> l.startsWith("r2")).findFirst()).hasValueSatisfying(
+        l -> assertThat(l).startsWith("r2: unreachable: "));
     assertEligibleAgainLogged("r2");
   }
 
@@ -274,8 +278,7 @@ class ReplicaMonitorIT {
    * the hysteresis threshold) at most two other states are logged, each once.
    */
   private static void assertEligibleAgainLogged(String replica) {
-    List<String> lines = lines();
-    System.out.println("logged: " + lines);
+    List<String> lines = lines().stream().filter(l -> l.startsWith(replica + ":")).toList();
     assertThat(lines).isNotEmpty().hasSizeLessThanOrEqualTo(4);
     assertThat(lines.get(lines.size() - 1)).startsWith(replica + ": eligible again (lag ");
     assertThat(lines).doesNotHaveDuplicates();

@@ -7,6 +7,8 @@ import io.tandem.proxy.config.FrontendTls;
 import io.tandem.proxy.config.PoolSettings;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.config.UserAccount;
+import io.tandem.router.monitor.MonitorSettings;
+import io.tandem.router.split.UserRoutePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +33,7 @@ final class TandemConfigReader {
   static final long MAX_PACKET_SIZE = 1024L * 1024 * 1024;
   static final int DEFAULT_MAX_IDLE_PER_KEY = 64;
   static final List<String> ROLES = List.of("master", "standby", "replica");
+  static final List<String> ROUTES = List.of("auto", "master", "replica");
   static final List<String> AUTH_PLUGINS = List.of("mysql_native_password", "caching_sha2_password");
   private static final Pattern NATIVE_HASH = Pattern.compile("\\*[0-9A-Fa-f]{40}");
 
@@ -62,7 +65,8 @@ final class TandemConfigReader {
         (long) ProxySettings.DEFAULT_MAX_PACKET_SIZE);
     listen.rejectUnknownKeys();
     Integer workerThreads = root.integer("worker_threads", 0, 4096, 0);
-    List<UserAccount> users = users(root);
+    Map<String, UserRoutePolicy> userRoutes = new HashMap<>();
+    List<UserAccount> users = users(root, userRoutes);
     List<BackendDefinition> backends = backends(root);
     PoolSettings pool = pool(root.section("pool"));
     ConfigSection tls = root.section("tls");
@@ -70,14 +74,15 @@ final class TandemConfigReader {
     BackendTls backendTls = backendTls(tls.section("backend"));
     tls.rejectUnknownKeys();
     LoggingSettings logging = logging(root.section("logging"));
+    RoutingConfig routing = routing(root.section("routing"), userRoutes, backends, backendTls);
     root.rejectUnknownKeys();
     errors.throwIfAny();
     ProxySettings proxy = new ProxySettings(host, port, maxConnections, maxPacketSize.intValue(), users,
         backends, pool, frontendTls, backendTls, workerThreads);
-    return new TandemConfig(proxy, logging);
+    return new TandemConfig(proxy, logging, routing);
   }
 
-  private List<UserAccount> users(ConfigSection root) {
+  private List<UserAccount> users(ConfigSection root, Map<String, UserRoutePolicy> routes) {
     List<UserAccount> users = new ArrayList<>();
     Map<String, String> seen = new HashMap<>();
     for (ConfigSection u : root.nonEmptySections("users", "user")) {
@@ -87,7 +92,13 @@ final class TandemConfigReader {
       String password = u.string("password", null);
       String nativeHash = u.string("native_hash", null);
       String plugin = u.choice("auth_plugin", AUTH_PLUGINS, "mysql_native_password");
+      String route = u.choice("route", ROUTES, "auto");
+      Duration userLag = u.duration("max_replication_lag", null);
       u.rejectUnknownKeys();
+      if (name != null && route != null && (!route.equals("auto") || userLag != null)) {
+        routes.put(name, new UserRoutePolicy(
+            UserRoutePolicy.DefaultRoute.valueOf(route.toUpperCase(Locale.ROOT)), userLag));
+      }
       if (!hasPassword && !hasHash) {
         u.error("needs password or native_hash");
       } else if (hasPassword && hasHash) {
@@ -105,6 +116,40 @@ final class TandemConfigReader {
       }
     }
     return users;
+  }
+
+  private static RoutingConfig routing(ConfigSection routing, Map<String, UserRoutePolicy> users,
+      List<BackendDefinition> backends, BackendTls backendTls) {
+    Boolean split = routing.bool("read_write_split", false);
+    Duration maxLag = routing.duration("max_replication_lag", MonitorSettings.DEFAULT_MAX_REPLICATION_LAG);
+    ConfigSection monitor = routing.section("monitor");
+    String user = monitor.string("user", null);
+    String password = monitor.string("password", "");
+    Duration interval = monitor.duration("interval", MonitorSettings.DEFAULT_INTERVAL);
+    Duration timeout = monitor.duration("timeout", MonitorSettings.DEFAULT_TIMEOUT);
+    monitor.rejectUnknownKeys();
+    Map<String, Integer> weights = new HashMap<>();
+    ConfigSection weightSection = routing.section("weights");
+    for (BackendDefinition b : backends) {
+      if (weightSection.has(b.name())) {
+        Integer w = weightSection.integer(b.name(), 1, 1000, 1);
+        if (w != null) {
+          weights.put(b.name(), w);
+        }
+      }
+    }
+    routing.rejectUnknownKeys();
+    if (Boolean.TRUE.equals(split) && user == null) {
+      routing.error("monitor", "read_write_split needs monitor.user (a user with REPLICATION CLIENT that may write schema tandem)");
+    }
+    if (!Boolean.TRUE.equals(split) || user == null || maxLag == null || interval == null || timeout == null) {
+      return new RoutingConfig(false, maxLag == null ? MonitorSettings.DEFAULT_MAX_REPLICATION_LAG : maxLag,
+          null, users, weights);
+    }
+    MonitorSettings settings = MonitorSettings.defaults(user, password)
+        .withInterval(interval).withTimeouts(timeout, timeout).withMaxReplicationLag(maxLag)
+        .withTls(backendTls);
+    return new RoutingConfig(true, maxLag, settings, users, weights);
   }
 
   private List<BackendDefinition> backends(ConfigSection root) {

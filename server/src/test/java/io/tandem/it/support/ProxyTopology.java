@@ -6,6 +6,9 @@ import io.tandem.proxy.frontend.ProxyServer;
 import io.tandem.sandbox.SandboxOptions;
 import io.tandem.sandbox.SandboxServer;
 import io.tandem.sandbox.SandboxTopology;
+import io.tandem.router.split.ReadWriteSplit;
+import io.tandem.router.split.UserRoutePolicy;
+import io.tandem.server.config.RoutingConfig;
 import io.tandem.server.sandbox.SandboxProxyConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -13,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A fresh sandbox topology (four real MariaDB servers, random ports, temp data dirs) with the
@@ -36,13 +40,65 @@ public final class ProxyTopology implements AutoCloseable {
   private final ProxyServer proxy;
   private final int port;
 
-  private ProxyTopology(SandboxTopology sandbox, ProxyServer proxy, int port) {
+  private final ReadWriteSplit routers;
+
+  private ProxyTopology(SandboxTopology sandbox, ProxyServer proxy, int port, ReadWriteSplit routers) {
     this.sandbox = sandbox;
     this.proxy = proxy;
     this.port = port;
+    this.routers = routers;
+  }
+
+  /** The read/write split of a {@link #startSplit} topology (its monitor, its classifier). */
+  public ReadWriteSplit routers() {
+    return routers;
+  }
+
+  /** Waits (up to 20 s) until the monitor finds each named replica eligible. */
+  public void awaitEligible(String... replicas) throws InterruptedException {
+    awaitReplicas(true, replicas);
+  }
+
+  /** Waits (up to 20 s) until the monitor finds none of the named replicas eligible. */
+  public void awaitIneligible(String... replicas) throws InterruptedException {
+    awaitReplicas(false, replicas);
+  }
+
+  private void awaitReplicas(boolean eligible, String... replicas) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      var snapshot = routers.monitor().snapshot();
+      boolean all = true;
+      for (String r : replicas) {
+        var status = snapshot.status(r);
+        boolean isEligible = status != null && status.eligible();
+        all &= isEligible == eligible;
+      }
+      if (all) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("replicas " + String.join(",", replicas) + " not "
+            + (eligible ? "eligible" : "ineligible") + " within 20 s: " + snapshot);
+      }
+      Thread.sleep(50);
+    }
   }
 
   public static ProxyTopology start() throws Exception {
+    return start(false, Map.of());
+  }
+
+  /**
+   * With read/write splitting as {@code tandem sandbox} configures it (reads to r1/r2 within 1 s
+   * of lag); {@code policies} sets users' default routes. Waits until the monitor finds both
+   * replicas eligible.
+   */
+  public static ProxyTopology startSplit(Map<String, UserRoutePolicy> policies) throws Exception {
+    return start(true, policies);
+  }
+
+  private static ProxyTopology start(boolean split, Map<String, UserRoutePolicy> policies) throws Exception {
     LeakWatch.install();
     SandboxTopology sandbox = SandboxTopology.start(SandboxOptions.forTests());
     try {
@@ -59,9 +115,22 @@ public final class ProxyTopology implements AutoCloseable {
       ProxySettings settings = new ProxySettings(base.listenHost(), 0, base.maxConnections(),
           base.maxPacketSize(), users, base.backends(), base.pool(), base.frontendTls(),
           base.backendTls(), 2);
-      ProxyServer proxy = new ProxyServer(settings);
+      ReadWriteSplit routers = null;
+      ProxyServer proxy;
+      if (split) {
+        RoutingConfig routing = SandboxProxyConfig.routingFor(sandbox);
+        routers = ReadWriteSplit.start(settings, routing.monitor(), Map.of(),
+            user -> policies.getOrDefault(user, UserRoutePolicy.AUTO));
+        proxy = new ProxyServer(settings, routers);
+      } else {
+        proxy = new ProxyServer(settings);
+      }
       int port = proxy.start();
-      return new ProxyTopology(sandbox, proxy, port);
+      ProxyTopology topology = new ProxyTopology(sandbox, proxy, port, routers);
+      if (split) {
+        topology.awaitEligible("r1", "r2");
+      }
+      return topology;
     } catch (Exception | Error e) {
       sandbox.close();
       throw e;
@@ -110,6 +179,9 @@ public final class ProxyTopology implements AutoCloseable {
   public void close() {
     try {
       proxy.close();
+      if (routers != null) {
+        routers.close();
+      }
     } finally {
       sandbox.close();
     }

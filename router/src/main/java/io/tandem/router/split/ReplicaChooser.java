@@ -1,0 +1,17 @@
+package io.tandem.router.split;
+
+import io.tandem.proxy.config.BackendDefinition;
+import java.time.Duration;
+
+/** Picks the replica for a read and keeps the count of requests outstanding on each backend. */
+public interface ReplicaChooser {
+
+  /** An eligible replica within {@code maxLag} (null: the configured limit), or null when none. */
+  BackendDefinition choose(Duration maxLag);
+
+  /** A request was routed to {@code backend}. */
+  void started(BackendDefinition backend);
+
+  /** That request finished. */
+  void finished(BackendDefinition backend);
+}

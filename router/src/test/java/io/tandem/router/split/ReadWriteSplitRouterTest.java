@@ -1,0 +1,150 @@
+package io.tandem.router.split;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.protocol.CommandCode;
+import io.tandem.proxy.protocol.ServerStatus;
+import io.tandem.proxy.route.Route;
+import io.tandem.router.classify.StatementClassifier;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The routing rules as a state machine, with a replica always available unless said otherwise. */
+class ReadWriteSplitRouterTest {
+
+  private static final BackendDefinition M1 = new BackendDefinition("m1", "127.0.0.1", 1, BackendDefinition.Role.MASTER, 100);
+  private static final BackendDefinition R1 = new BackendDefinition("r1", "127.0.0.1", 3, BackendDefinition.Role.REPLICA, 0);
+  private static final StatementClassifier CLASSIFIER = new StatementClassifier(1000);
+
+  /** Always offers r1 (unless {@code available} is false) and counts outstanding requests. */
+  private static final class FakeReplicas implements ReplicaChooser {
+    boolean available = true;
+    Duration lastMaxLag;
+    final Map<String, Integer> outstanding = new HashMap<>();
+
+    @Override
+    public BackendDefinition choose(Duration maxLag) {
+      lastMaxLag = maxLag;
+      return available ? R1 : null;
+    }
+
+    @Override
+    public void started(BackendDefinition backend) {
+      outstanding.merge(backend.name(), 1, Integer::sum);
+    }
+
+    @Override
+    public void finished(BackendDefinition backend) {
+      outstanding.merge(backend.name(), -1, Integer::sum);
+    }
+  }
+
+  private final FakeReplicas replicas = new FakeReplicas();
+  private final ReadWriteSplitRouter router = new ReadWriteSplitRouter(CLASSIFIER, replicas, M1, UserRoutePolicy.AUTO);
+
+  /** Routes a statement and completes it with the given status; returns where it went. */
+  private String run(String sql, int status) {
+    Route route = router.routeQuery(sql);
+    router.completed(route, status, false);
+    return route.backend().name();
+  }
+
+  private String run(String sql) {
+    return run(sql, ServerStatus.AUTOCOMMIT);
+  }
+
+  @Test
+  void readsToReplicaWritesToMaster() {
+    assertThat(run("SELECT * FROM t WHERE id = 1")).isEqualTo("r1");
+    assertThat(run("INSERT INTO t VALUES (1)")).isEqualTo("m1");
+    assertThat(run("UPDATE t SET a = 1")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM t FOR UPDATE")).isEqualTo("m1");
+    assertThat(run("SELECT LAST_INSERT_ID()")).isEqualTo("m1");
+    assertThat(replicas.outstanding).containsEntry("r1", 0).containsEntry("m1", 0);
+  }
+
+  @Test
+  void noEligibleReplicaFallsBackToTheMaster() {
+    replicas.available = false;
+    assertThat(run("SELECT 1")).isEqualTo("m1");
+  }
+
+  @Test
+  void transactionsStayOnTheMasterUntilTheyEnd() {
+    assertThat(run("BEGIN", ServerStatus.AUTOCOMMIT | ServerStatus.IN_TRANS)).isEqualTo("m1");
+    assertThat(run("SELECT 1", ServerStatus.AUTOCOMMIT | ServerStatus.IN_TRANS)).isEqualTo("m1");
+    assertThat(run("COMMIT", ServerStatus.AUTOCOMMIT)).isEqualTo("m1");
+    assertThat(run("SELECT 1")).isEqualTo("r1");
+  }
+
+  @Test
+  void autocommitOffKeepsEverythingOnTheMaster() {
+    Route set = router.routeQuery("SET autocommit = 0");
+    assertThat(set.sessionCommand()).isTrue();
+    router.completed(set, 0, false);
+    assertThat(run("SELECT 1", 0)).isEqualTo("m1");
+    assertThat(run("SET autocommit = 1", ServerStatus.AUTOCOMMIT)).isEqualTo("m1");
+    assertThat(run("SELECT 1")).isEqualTo("r1");
+  }
+
+  @Test
+  void readOnlyTransactionIsPinnedToItsReplica() {
+    int inTrx = ServerStatus.AUTOCOMMIT | ServerStatus.IN_TRANS;
+    assertThat(run("START TRANSACTION READ ONLY", inTrx)).isEqualTo("r1");
+    assertThat(run("SELECT 1", inTrx)).isEqualTo("r1");
+    assertThat(run("COMMIT")).isEqualTo("r1");
+    assertThat(run("INSERT INTO t VALUES (1)")).isEqualTo("m1");
+  }
+
+  @Test
+  void temporaryTablesLocksAndSerializableStayOnTheMaster() {
+    assertThat(run("CREATE TEMPORARY TABLE tmp1 (a INT)")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM tmp1")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM other")).isEqualTo("r1");
+    assertThat(run("SELECT GET_LOCK('x', 1)")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM other")).isEqualTo("m1");
+  }
+
+  @Test
+  void lockTablesPinsUntilUnlock() {
+    assertThat(run("LOCK TABLES t READ")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM t")).isEqualTo("m1");
+    assertThat(run("UNLOCK TABLES")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM t")).isEqualTo("r1");
+  }
+
+  @Test
+  void sessionCommandsGoToTheMasterAndFanOut() {
+    Route r = router.routeQuery("SET NAMES utf8mb4");
+    assertThat(r.backend()).isEqualTo(M1);
+    assertThat(r.sessionCommand()).isTrue();
+    router.completed(r, ServerStatus.AUTOCOMMIT, false);
+    assertThat(router.routeQuery("USE app").sessionCommand()).isTrue();
+  }
+
+  @Test
+  void hintsAndUserPolicy() {
+    assertThat(run("/* tandem:master */ SELECT 1")).isEqualTo("m1");
+    assertThat(run("/* tandem:max_lag=500ms */ SELECT 1")).isEqualTo("r1");
+    assertThat(replicas.lastMaxLag).isEqualTo(Duration.ofMillis(500));
+    ReadWriteSplitRouter masterUser = new ReadWriteSplitRouter(CLASSIFIER, replicas, M1,
+        new UserRoutePolicy(UserRoutePolicy.DefaultRoute.MASTER, null));
+    Route r = masterUser.routeQuery("SELECT 1");
+    assertThat(r.backend()).isEqualTo(M1);
+  }
+
+  @Test
+  void foundRowsFollowsThePreviousStatement() {
+    assertThat(run("SELECT SQL_CALC_FOUND_ROWS * FROM t LIMIT 1")).isEqualTo("r1");
+    assertThat(run("SELECT FOUND_ROWS()")).isEqualTo("r1");
+  }
+
+  @Test
+  void otherCommandsGoToTheMaster() {
+    Route r = router.routeCommand(CommandCode.STMT_PREPARE);
+    assertThat(r.backend()).isEqualTo(M1);
+  }
+}
