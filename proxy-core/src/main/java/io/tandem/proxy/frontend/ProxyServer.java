@@ -45,7 +45,7 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Binds the listen address and starts serving; returns the bound port. */
   public int start() throws InterruptedException {
-    BackendDefinition writer = activeMaster(settings);
+    BackendDefinition writer = MasterOnlyRouter.activeMaster(settings); // until failover exists
     ServerIdentity identity;
     try {
       identity = ServerIdentity.probe(writer, settings.pool().connectTimeout());
@@ -76,11 +76,6 @@ public final class ProxyServer implements AutoCloseable {
     log.info("listening on {}:{} ({}), writes to {} ({}), presenting as {}", settings.listenHost(), port,
         Transport.name(), writer.name(), writer.address(), identity.version());
     return port;
-  }
-
-  /** The master with the highest priority: the writer until failover exists. */
-  static BackendDefinition activeMaster(ProxySettings settings) {
-    return MasterOnlyRouter.activeMaster(settings);
   }
 
   private static SslContext serverSslContext(ProxySettings settings) {
