@@ -116,13 +116,17 @@ public final class ReadWriteSplitRouter implements SessionRouter {
 
   private boolean readsTemporaryTable(StatementTraits t) {
     for (String table : t.tables()) {
-      String name = table.toLowerCase(Locale.ROOT).replace("`", "");
-      int dot = name.lastIndexOf('.');
-      if (temporaryTables.contains(dot >= 0 ? name.substring(dot + 1) : name)) {
+      if (temporaryTables.contains(unqualified(table))) {
         return true;
       }
     }
     return false;
+  }
+
+  /** A table name as temporary tables are compared: lower case, no backticks, no schema. */
+  private static String unqualified(String table) {
+    String name = table.toLowerCase(Locale.ROOT).replace("`", "");
+    return name.substring(name.lastIndexOf('.') + 1);
   }
 
   /** Changes session state every backend connection must share: SET, USE, PREPARE, user variables. */
@@ -177,9 +181,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       serializable = true;
     }
     if (t.createsTemporaryTable() && t.temporaryTable() != null) {
-      String name = t.temporaryTable().toLowerCase(Locale.ROOT).replace("`", "");
-      int dot = name.lastIndexOf('.');
-      temporaryTables.add(dot >= 0 ? name.substring(dot + 1) : name);
+      temporaryTables.add(unqualified(t.temporaryTable()));
     }
   }
 
