@@ -22,7 +22,10 @@ import io.tandem.proxy.protocol.Packets;
 import io.tandem.proxy.session.SessionState;
 import io.tandem.proxy.session.SessionStatements;
 import java.util.ArrayDeque;
+import io.tandem.proxy.backend.RowCollector;
+import io.tandem.proxy.route.ReadYourWrites;
 import io.tandem.proxy.route.Route;
+import io.tandem.proxy.session.GtidPosition;
 import io.tandem.proxy.route.SessionRouter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,6 +61,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private SessionState state;
   private final BackendPool pool;
   private final SessionRouter router;
+  /** The router's read-your-writes bookkeeping, or null for eventually consistent reads. */
+  private final ReadYourWrites readYourWrites;
+  /** The write position is being read from the master: commands wait. */
+  private boolean readingPosition;
   /** This session's backend connections, by backend name. */
   private final Map<String, BackendConnection> connections = new HashMap<>();
   /** The connection running (or that last ran) a command. */
@@ -94,6 +101,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     this.state = state;
     this.pool = context.pool(client.eventLoop());
     this.router = context.routers.newSession(state.user());
+    this.readYourWrites = router.readYourWrites();
   }
 
   long connectionId() {
@@ -173,7 +181,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   }
 
   private void processQueue() {
-    while (current == null && !closing && !queue.isEmpty()) {
+    while (current == null && !readingPosition && !closing && !queue.isEmpty()) {
       current = queue.poll();
       if (queue.size() <= QUEUE_LOW && !client.config().isAutoRead()) {
         client.config().setAutoRead(true);
@@ -197,7 +205,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         if (backend == null) {
           answerOk();
         } else {
-          relay(command, Route.to(backend.backend()));
+          relay(command, router.routeCommand(code));
         }
       }
       case CommandCode.QUERY -> onQuery(command);
@@ -273,10 +281,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   private void relay(ClientCommand command, Route route) {
     currentRoute = route;
+    if (route.refusal() != null) {
+      command.release();
+      router.completed(route, state.serverStatus(), true);
+      answerError(ErrorCode.OPTION_PREVENTS_STATEMENT, route.refusal());
+      return;
+    }
+    if (route.awaitWrites() && readYourWrites != null) {
+      relayAfterWrites(command, route);
+      return;
+    }
+    withConnection(command, route, c -> catchUp(c, command));
+  }
+
+  /**
+   * Runs {@code next} with the session's connection to the route's backend, brought to the
+   * session's state (opened or taken from the pool first if needed); on failure the client gets
+   * the error and {@code command} is released.
+   */
+  private void withConnection(ClientCommand command, Route route, java.util.function.Consumer<BackendConnection> next) {
     BackendDefinition target = route.backend();
     BackendConnection c = connections.get(target.name());
     if (c != null && c.isOpen()) {
-      catchUp(c, command);
+      next.accept(c);
       return;
     }
     if (c != null) {
@@ -310,7 +337,73 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       }
       BackendConnection fresh = (BackendConnection) f.getNow();
       adopt(fresh);
-      catchUp(fresh, command);
+      next.accept(fresh);
+    });
+  }
+
+  // ---------------------------------------------------------------- read-your-writes
+
+  /**
+   * A replica read that must see the session's writes: the write position is read from the
+   * master if still pending, then the replica waits for it unless it is known to have it; a
+   * replica that does not get there in time gives way to the master. See {@link ReadYourWrites}.
+   */
+  private void relayAfterWrites(ClientCommand command, Route route) {
+    if (readYourWrites.positionPending()) {
+      readWritePosition(known -> {
+        if (closing) {
+          command.release();
+        } else if (known) {
+          relayAfterWrites(command, route);
+        } else {
+          relay(command, readYourWrites.fallback(route));
+        }
+      });
+      return;
+    }
+    if (readYourWrites.position().isEmpty() || readYourWrites.applied(route.backend())) {
+      withConnection(command, route, c -> catchUp(c, command));
+      return;
+    }
+    withConnection(command, route, c -> RowCollector.query(c,
+        GtidQueries.await(c, readYourWrites.position(), readYourWrites.timeout())).whenComplete((rows, e) -> {
+          if (closing) {
+            command.release();
+            return;
+          }
+          if (e == null && !rows.isEmpty() && "0".equals(rows.rows().get(0).get(0))) {
+            readYourWrites.appliedOn(route.backend());
+            catchUp(c, command);
+          } else {
+            relay(command, readYourWrites.fallback(route));
+          }
+        }));
+  }
+
+  /**
+   * Reads the position of the session's last write from its master connection into the router;
+   * {@code done} learns whether it is known now. Commands wait meanwhile.
+   */
+  private void readWritePosition(java.util.function.Consumer<Boolean> done) {
+    BackendConnection master = connections.get(context.writer().name());
+    if (master == null || !master.isOpen() || master.busy()) {
+      readYourWrites.positionRead(null);
+      done.accept(false);
+      return;
+    }
+    readingPosition = true;
+    RowCollector.query(master, GtidQueries.writePosition(master)).whenComplete((rows, e) -> {
+      readingPosition = false;
+      GtidPosition position = null;
+      if (e == null && !rows.isEmpty()) {
+        try {
+          position = GtidPosition.parse(rows.rows().get(0).get(0));
+        } catch (IllegalArgumentException unknown) {
+          log.warn("client {}: cannot read the write position {}: {}", connectionId, master, unknown.getMessage());
+        }
+      }
+      readYourWrites.positionRead(position);
+      done.accept(position != null);
     });
   }
 
@@ -512,6 +605,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     if (current != null) {
       current.release();
       current = null;
+    }
+    if (readYourWrites != null && readYourWrites.positionPending() && queue.isEmpty() && !closing) {
+      // the client is idle (reading the write's answer): read the position now, off its path
+      readWritePosition(known -> processQueue());
+      return;
     }
     processQueue();
   }

@@ -13,6 +13,8 @@ public record ErrorCode(int code, String sqlState) {
   public static final ErrorCode NET_PACKET_TOO_LARGE = new ErrorCode(1153, "08S01");
   public static final ErrorCode NET_READ_ERROR = new ErrorCode(1158, "08S01");
   public static final ErrorCode NET_PACKETS_OUT_OF_ORDER = new ErrorCode(1156, "08S01");
+  /** ER_OPTION_PREVENTS_STATEMENT: the configuration forbids running the statement. */
+  public static final ErrorCode OPTION_PREVENTS_STATEMENT = new ErrorCode(1290, "HY000");
   public static final ErrorCode MALFORMED_PACKET = new ErrorCode(1835, "HY000");
   public static final ErrorCode SECURE_TRANSPORT_REQUIRED = new ErrorCode(3159, "HY000");
   /** Client-side code, used when a backend cannot be reached. */

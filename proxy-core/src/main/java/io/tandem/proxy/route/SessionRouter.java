@@ -24,6 +24,11 @@ public interface SessionRouter {
    */
   void completed(Route route, int serverStatus, boolean failed);
 
+  /** Read-your-writes for this session, or null when its reads may be eventually consistent. */
+  default ReadYourWrites readYourWrites() {
+    return null;
+  }
+
   /** The session ended: release what the router holds for it. */
   default void closed() {}
 

@@ -11,6 +11,7 @@ import io.tandem.proxy.backend.RowCollector;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.BackendDefinition.Role;
 import io.tandem.proxy.protocol.Packets;
+import io.tandem.proxy.session.GtidPosition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -150,13 +151,14 @@ final class BackendProbe {
     } else {
       ready.thenCompose(v -> replicationStatus(c, false)).whenComplete((st, e) -> guarded(c, () -> {
         if (e != null) {
-          replicaChecked(c, role, null, null, e, "replication status");
+          replicaChecked(c, role, null, null, null, e, "replication status");
           return;
         }
-        timed(c, RowCollector.query(c, "SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) FROM "
-            + settings.heartbeatTableName() + " WHERE id = 1"), settings.queryTimeout())
-            .whenComplete((rows, e2) -> guarded(c,
-                () -> replicaChecked(c, role, st, e2 == null ? lagOf(rows) : null, e2, "heartbeat")));
+        timed(c, RowCollector.query(c, "SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)), "
+            + appliedPositionVariable(c) + " FROM " + settings.heartbeatTableName() + " WHERE id = 1"),
+            settings.queryTimeout())
+            .whenComplete((rows, e2) -> guarded(c, () -> replicaChecked(c, role, st,
+                e2 == null ? lagOf(rows) : null, e2 == null ? appliedOf(rows) : null, e2, "heartbeat")));
       }));
     }
   }
@@ -227,8 +229,8 @@ final class BackendProbe {
     onUpdate.run();
   }
 
-  private void replicaChecked(BackendConnection c, Role role, ReplicationStatus st, Duration lag, Throwable e,
-      String what) {
+  private void replicaChecked(BackendConnection c, Role role, ReplicationStatus st, Duration lag,
+      GtidPosition applied, Throwable e, String what) {
     running = false;
     if (closed) {
       return;
@@ -258,7 +260,8 @@ final class BackendProbe {
     boolean eligible = role == Role.REPLICA && healthy && !lagging;
     String lastError = problem != null ? problem : st.lastError();
     status = new BackendStatus(backend, role, true, true, st != null && st.ioRunning(), st != null && st.sqlRunning(),
-        st == null ? null : st.secondsBehindMaster(), lag, healthy, lagging, eligible, lastError, Instant.now());
+        st == null ? null : st.secondsBehindMaster(), lag, healthy, lagging, eligible, lastError, Instant.now(),
+        applied);
     logReplica(role, problem, lag, eligible);
     onUpdate.run();
   }
@@ -322,7 +325,7 @@ final class BackendProbe {
     boolean eligible = role == Role.REPLICA && s.healthy() && !s.lagging();
     return new BackendStatus(s.backend(), role, s.checked(), s.reachable(), s.ioRunning(), s.sqlRunning(),
         s.secondsBehindMaster(), role == Role.MASTER ? null : s.lag(), s.healthy(), s.lagging(), eligible,
-        s.lastError(), s.lastCheck());
+        s.lastError(), s.lastCheck(), role == Role.MASTER ? null : s.applied());
   }
 
   // --- helpers ----------------------------------------------------------------------------
@@ -357,6 +360,24 @@ final class BackendProbe {
     long micros = Long.parseLong(rows.rows().get(0).get(0).trim());
     // a negative difference means the replica's clock is behind the master's: count it as no lag
     return Duration.ofNanos(Math.max(0, micros) * 1000);
+  }
+
+  /** The session variable holding what a replica has applied, in its server's dialect. */
+  private static String appliedPositionVariable(BackendConnection c) {
+    String version = c.serverVersion();
+    return version != null && version.contains("MariaDB") ? "@@gtid_slave_pos" : "@@global.gtid_executed";
+  }
+
+  /** The applied position from the heartbeat query's second column: null without a row or when unreadable. */
+  static GtidPosition appliedOf(RowCollector.Rows rows) {
+    if (rows.isEmpty() || rows.columns().size() < 2) {
+      return null;
+    }
+    try {
+      return GtidPosition.parse(rows.rows().get(0).get(1));
+    } catch (IllegalArgumentException unknown) {
+      return null;
+    }
   }
 
   private static Packets.ErrorInfo serverError(Throwable e) {

@@ -1,6 +1,7 @@
 package io.tandem.router.monitor;
 
 import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.session.GtidPosition;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -28,6 +29,10 @@ import java.time.Instant;
  * @param lastError   why it is not eligible or healthy (connection error, replication error,
  *                    heartbeat error), or null
  * @param lastCheck   when the last successful check finished, or null if none did
+ * @param applied     the replication position the replica had applied at the last check
+ *                    ({@code @@gtid_slave_pos} on MariaDB, {@code @@global.gtid_executed} on
+ *                    MySQL), or null when unknown; read-your-writes skips its wait on a replica
+ *                    whose applied position already covers the session's writes
  */
 public record BackendStatus(
     BackendDefinition backend,
@@ -42,7 +47,16 @@ public record BackendStatus(
     boolean lagging,
     boolean eligible,
     String lastError,
-    Instant lastCheck) {
+    Instant lastCheck,
+    GtidPosition applied) {
+
+  /** A status without a known applied position. */
+  public BackendStatus(BackendDefinition backend, BackendDefinition.Role role, boolean checked, boolean reachable,
+      boolean ioRunning, boolean sqlRunning, Duration secondsBehindMaster, Duration lag, boolean healthy,
+      boolean lagging, boolean eligible, String lastError, Instant lastCheck) {
+    this(backend, role, checked, reachable, ioRunning, sqlRunning, secondsBehindMaster, lag, healthy, lagging,
+        eligible, lastError, lastCheck, null);
+  }
 
   public String name() {
     return backend.name();

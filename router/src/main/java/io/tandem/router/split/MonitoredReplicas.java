@@ -4,6 +4,7 @@ import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.router.monitor.BackendStatus;
 import io.tandem.router.monitor.ReplicaMonitor;
 import io.tandem.router.monitor.ReplicaSelector;
+import io.tandem.proxy.session.GtidPosition;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -38,6 +39,12 @@ public final class MonitoredReplicas implements ReplicaChooser {
     BackendStatus chosen = ReplicaSelector.select(monitor.snapshot(), maxLag != null ? maxLag : defaultMaxLag,
         name -> selector.outstanding(name).get(), selector::weight, ThreadLocalRandom.current().nextInt());
     return chosen == null ? null : byName.get(chosen.name());
+  }
+
+  @Override
+  public GtidPosition position(BackendDefinition replica) {
+    BackendStatus status = monitor.snapshot().status(replica.name());
+    return status == null ? null : status.applied();
   }
 
   @Override

@@ -28,6 +28,7 @@ public final class ReadWriteSplit implements RouterFactory, AutoCloseable {
   private final ReplicaChooser replicas;
   private final BackendDefinition master;
   private final Function<String, UserRoutePolicy> policies;
+  private final RoutingCounters counters = new RoutingCounters();
 
   private ReadWriteSplit(ReplicaMonitor monitor, ReplicaChooser replicas, BackendDefinition master,
       Function<String, UserRoutePolicy> policies) {
@@ -50,7 +51,12 @@ public final class ReadWriteSplit implements RouterFactory, AutoCloseable {
 
   @Override
   public SessionRouter newSession(String user) {
-    return new ReadWriteSplitRouter(classifier, replicas, master, policies.apply(user));
+    return new ReadWriteSplitRouter(classifier, replicas, master, policies.apply(user), counters);
+  }
+
+  /** What the sessions' routers did so far. */
+  public RoutingCounters counters() {
+    return counters;
   }
 
   public ReplicaMonitor monitor() {

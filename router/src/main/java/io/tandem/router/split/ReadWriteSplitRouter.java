@@ -1,7 +1,9 @@
 package io.tandem.router.split;
 
 import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.ServerStatus;
+import io.tandem.proxy.route.ReadYourWrites;
 import io.tandem.proxy.route.Route;
 import io.tandem.proxy.route.SessionRouter;
 import io.tandem.router.classify.RoutingHint;
@@ -35,6 +37,11 @@ import java.util.Set;
  *       eligible, the master;</li>
  *   <li>everything else, including what cannot be parsed: the master.</li>
  * </ol>
+ *
+ * <p>With no eligible replica a read goes to the master, or is refused with
+ * ER_OPTION_PREVENTS_STATEMENT when the user's policy says {@code no_replica: error}. With
+ * {@code consistency: session} a read routed to a replica first waits there for the session's
+ * last write unless the replica is known to have it ({@link SessionWrites}).
  */
 public final class ReadWriteSplitRouter implements SessionRouter {
 
@@ -42,6 +49,9 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   private final ReplicaChooser replicas;
   private final BackendDefinition master;
   private final UserRoutePolicy policy;
+  private final RoutingCounters counters;
+  /** Read-your-writes state; null for eventual consistency. */
+  private final SessionWrites writes;
 
   private boolean inTransaction;
   private boolean autocommit = true;
@@ -52,23 +62,67 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   private final Set<String> temporaryTables = new HashSet<>();
   private BackendDefinition previous;
   private StatementTraits routing;
+  /** The code of the last command routed by {@link #routeCommand(int)} (COM_QUERY for statements). */
+  private int lastCommand = CommandCode.QUERY;
 
   public ReadWriteSplitRouter(StatementClassifier classifier, ReplicaChooser replicas,
       BackendDefinition master, UserRoutePolicy policy) {
+    this(classifier, replicas, master, policy, new RoutingCounters());
+  }
+
+  public ReadWriteSplitRouter(StatementClassifier classifier, ReplicaChooser replicas,
+      BackendDefinition master, UserRoutePolicy policy, RoutingCounters counters) {
     this.classifier = classifier;
     this.replicas = replicas;
     this.master = master;
     this.policy = policy;
+    this.counters = counters;
+    this.writes = policy.consistency() == UserRoutePolicy.Consistency.SESSION
+        ? new SessionWrites(master, replicas, counters, policy.consistencyTimeout()) : null;
   }
 
   @Override
   public Route routeQuery(String sql) {
     StatementTraits t = classifier.classify(sql);
     routing = t;
+    lastCommand = CommandCode.QUERY;
     BackendDefinition target = choose(t);
-    previous = target;
+    if (target == null) {
+      return refuse();
+    }
     replicas.started(target);
-    return new Route(target, isSessionCommand(t));
+    boolean awaitWrites = false;
+    if (writes != null && target != master) {
+      awaitWrites = writes.mustAwait(target);
+    }
+    return new Route(target, isSessionCommand(t), awaitWrites);
+  }
+
+  /** No replica for a read and the policy says so: the client gets an error. */
+  private Route refuse() {
+    routing = null;
+    counters.noReplica(true);
+    return Route.refused("The proxy is running with no_replica=error so it cannot execute this statement:"
+        + " no replica within the replication lag limit");
+  }
+
+  /**
+   * An eligible replica within the lag limit; with none, the master (counted), or null when the
+   * policy refuses such reads. A session whose last write position is unknown reads on the master.
+   */
+  private BackendDefinition replicaOrMaster(RoutingHint hint) {
+    if (writes != null && writes.mustAvoidReplicas()) {
+      return master;
+    }
+    BackendDefinition replica = replicas.choose(maxLag(hint));
+    if (replica != null) {
+      return replica;
+    }
+    if (policy.noReplica() == UserRoutePolicy.NoReplica.ERROR) {
+      return null;
+    }
+    counters.noReplica(false);
+    return master;
   }
 
   private BackendDefinition choose(StatementTraits t) {
@@ -81,12 +135,11 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       return transactionReplica; // a read-only transaction stays on its replica until it ends
     }
     if (kind == StatementKind.BEGIN_READ_ONLY && !inTransaction && autocommit) {
-      BackendDefinition replica = replicas.choose(maxLag(hint));
-      if (replica != null) {
+      BackendDefinition replica = replicaOrMaster(hint);
+      if (replica != null && replica != master) {
         transactionReplica = replica;
-        return replica;
       }
-      return master;
+      return replica;
     }
     if (inTransaction || !autocommit || kind == StatementKind.BEGIN) {
       return master;
@@ -103,8 +156,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     if (!temporaryTables.isEmpty() && readsTemporaryTable(t)) {
       return master;
     }
-    BackendDefinition replica = replicas.choose(maxLag(hint));
-    return replica != null ? replica : master;
+    return replicaOrMaster(hint);
   }
 
   private Duration maxLag(RoutingHint hint) {
@@ -140,22 +192,27 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   @Override
   public Route routeCommand(int commandCode) {
     routing = null;
+    lastCommand = commandCode;
     // binary prepared statements, COM_FIELD_LIST, COM_INIT_DB and the rest run on the master for now
     BackendDefinition target = master;
-    previous = target;
     replicas.started(target);
     return Route.to(target);
   }
 
   @Override
   public void completed(Route route, int serverStatus, boolean failed) {
-    replicas.finished(route.backend());
     StatementTraits t = routing;
     routing = null;
+    if (route.backend() == null) {
+      return; // refused: ran nowhere
+    }
+    replicas.finished(route.backend());
+    counters.ran(route.backend());
+    previous = route.backend(); // where it finally ran (a read-your-writes wait may have moved it)
+    if (t != null && t.kind() == StatementKind.BEGIN_READ_ONLY && (failed || route.backend() == master)) {
+      transactionReplica = null;
+    }
     if (failed) {
-      if (t != null && t.kind() == StatementKind.BEGIN_READ_ONLY) {
-        transactionReplica = null;
-      }
       return;
     }
     if (t != null) {
@@ -166,6 +223,37 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     if (!inTransaction) {
       transactionReplica = null;
     }
+    if (writes != null) {
+      if (route.backend() == master && mayWrite(t, lastCommand)) {
+        writes.wrote(inTransaction);
+      } else {
+        writes.ended(inTransaction);
+      }
+    }
+  }
+
+  /**
+   * Whether a command that succeeded on the master may have written: statements that are not
+   * read-only reads, session commands or transaction control; binary-protocol executions of such
+   * statements; anything unknown.
+   */
+  private static boolean mayWrite(StatementTraits t, int commandCode) {
+    if (t == null) {
+      return commandCode == CommandCode.STMT_EXECUTE || commandCode == CommandCode.QUERY;
+    }
+    if (t.readOnly() && !t.unparsed()) {
+      return false;
+    }
+    return switch (t.kind()) {
+      case SET, SET_TRANSACTION, USE, PREPARE, DEALLOCATE, BEGIN, BEGIN_READ_ONLY, COMMIT, ROLLBACK, SAVEPOINT,
+          LOCK_TABLES, UNLOCK_TABLES, KILL -> false;
+      default -> true;
+    };
+  }
+
+  @Override
+  public ReadYourWrites readYourWrites() {
+    return writes;
   }
 
   private void learn(StatementTraits t) {

@@ -1,6 +1,7 @@
 package io.tandem.router.split;
 
 import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.session.GtidPosition;
 import java.time.Duration;
 
 /** Picks the replica for a read and keeps the count of requests outstanding on each backend. */
@@ -14,4 +15,9 @@ public interface ReplicaChooser {
 
   /** That request finished. */
   void finished(BackendDefinition backend);
+
+  /** The replication position {@code replica} was last seen to have applied, or null when unknown. */
+  default GtidPosition position(BackendDefinition replica) {
+    return null;
+  }
 }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.ServerStatus;
+import io.tandem.proxy.route.ReadYourWrites;
 import io.tandem.proxy.route.Route;
+import io.tandem.proxy.session.GtidPosition;
 import io.tandem.router.classify.StatementClassifier;
 import java.time.Duration;
 import java.util.HashMap;
@@ -23,6 +25,7 @@ class ReadWriteSplitRouterTest {
   private static final class FakeReplicas implements ReplicaChooser {
     boolean available = true;
     Duration lastMaxLag;
+    GtidPosition seen;
     final Map<String, Integer> outstanding = new HashMap<>();
 
     @Override
@@ -39,6 +42,11 @@ class ReadWriteSplitRouterTest {
     @Override
     public void finished(BackendDefinition backend) {
       outstanding.merge(backend.name(), -1, Integer::sum);
+    }
+
+    @Override
+    public GtidPosition position(BackendDefinition replica) {
+      return seen;
     }
   }
 
@@ -146,5 +154,127 @@ class ReadWriteSplitRouterTest {
   void otherCommandsGoToTheMaster() {
     Route r = router.routeCommand(CommandCode.STMT_PREPARE);
     assertThat(r.backend()).isEqualTo(M1);
+  }
+
+  @Test
+  void noReplicaErrorRefusesReadsButNotWrites() {
+    RoutingCounters counters = new RoutingCounters();
+    ReadWriteSplitRouter strict = new ReadWriteSplitRouter(CLASSIFIER, replicas, M1,
+        new UserRoutePolicy(UserRoutePolicy.DefaultRoute.AUTO, null, UserRoutePolicy.Consistency.EVENTUAL,
+            Duration.ofMillis(100), UserRoutePolicy.NoReplica.ERROR), counters);
+    replicas.available = false;
+    Route read = strict.routeQuery("SELECT 1");
+    assertThat(read.backend()).isNull();
+    assertThat(read.refusal()).contains("no_replica=error");
+    strict.completed(read, ServerStatus.AUTOCOMMIT, true);
+    assertThat(strict.routeQuery("INSERT INTO t VALUES (1)").backend()).isEqualTo(M1);
+    assertThat(counters.noReplicaRefused()).isEqualTo(1);
+    assertThat(replicas.outstanding).containsEntry("m1", 1).doesNotContainKey("r1");
+  }
+
+  @Test
+  void noReplicaMasterIsCounted() {
+    RoutingCounters counters = new RoutingCounters();
+    ReadWriteSplitRouter r = new ReadWriteSplitRouter(CLASSIFIER, replicas, M1, UserRoutePolicy.AUTO, counters);
+    replicas.available = false;
+    Route read = r.routeQuery("SELECT 1");
+    r.completed(read, ServerStatus.AUTOCOMMIT, false);
+    assertThat(read.backend()).isEqualTo(M1);
+    assertThat(counters.noReplicaToMaster()).isEqualTo(1);
+    assertThat(counters.commands("m1")).isEqualTo(1);
+  }
+
+  private ReadWriteSplitRouter sessionRouter(RoutingCounters counters) {
+    return new ReadWriteSplitRouter(CLASSIFIER, replicas, M1,
+        new UserRoutePolicy(UserRoutePolicy.DefaultRoute.AUTO, null, UserRoutePolicy.Consistency.SESSION,
+            Duration.ofMillis(100), UserRoutePolicy.NoReplica.MASTER), counters);
+  }
+
+  private static Route complete(ReadWriteSplitRouter r, String sql, int status) {
+    Route route = r.routeQuery(sql);
+    r.completed(route, status, false);
+    return route;
+  }
+
+  @Test
+  void sessionConsistencyAwaitsWritesOnReplicasUntilShownApplied() {
+    ReadWriteSplitRouter r = sessionRouter(new RoutingCounters());
+    ReadYourWrites ryw = r.readYourWrites();
+    assertThat(r.routeQuery("SELECT 1").awaitWrites()).as("nothing written yet").isFalse();
+    r.completed(new Route(R1, false), ServerStatus.AUTOCOMMIT, false);
+    complete(r, "INSERT INTO t VALUES (1)", ServerStatus.AUTOCOMMIT);
+    assertThat(ryw.positionPending()).isTrue();
+    ryw.positionRead(GtidPosition.parse("1-1-10"));
+    Route read = r.routeQuery("SELECT * FROM t");
+    assertThat(read.backend()).isEqualTo(R1);
+    assertThat(read.awaitWrites()).isTrue();
+    ryw.appliedOn(R1);
+    r.completed(read, ServerStatus.AUTOCOMMIT, false);
+    assertThat(r.routeQuery("SELECT * FROM t").awaitWrites()).as("r1 showed it has the write").isFalse();
+  }
+
+  @Test
+  void theMonitorsViewOfAReplicaSavesTheWait() {
+    RoutingCounters counters = new RoutingCounters();
+    ReadWriteSplitRouter r = sessionRouter(counters);
+    complete(r, "UPDATE t SET a = 1", ServerStatus.AUTOCOMMIT);
+    r.readYourWrites().positionRead(GtidPosition.parse("1-1-10"));
+    replicas.seen = GtidPosition.parse("0-1-3,1-1-9");
+    assertThat(r.routeQuery("SELECT 1").awaitWrites()).isTrue();
+    r.completed(new Route(R1, false, true), ServerStatus.AUTOCOMMIT, false);
+    replicas.seen = GtidPosition.parse("0-1-3,1-1-11");
+    assertThat(r.routeQuery("SELECT 1").awaitWrites()).isFalse();
+    assertThat(counters.consistencyKnownApplied()).isEqualTo(1);
+  }
+
+  @Test
+  void writesInATransactionCountOnceItCommits() {
+    ReadWriteSplitRouter r = sessionRouter(new RoutingCounters());
+    int inTrx = ServerStatus.AUTOCOMMIT | ServerStatus.IN_TRANS;
+    complete(r, "BEGIN", inTrx);
+    complete(r, "INSERT INTO t VALUES (1)", inTrx);
+    assertThat(r.readYourWrites().positionPending()).as("not committed yet").isFalse();
+    complete(r, "COMMIT", ServerStatus.AUTOCOMMIT);
+    assertThat(r.readYourWrites().positionPending()).isTrue();
+  }
+
+  @Test
+  void readsAndSessionCommandsAreNotWrites() {
+    ReadWriteSplitRouter r = sessionRouter(new RoutingCounters());
+    replicas.available = false;
+    complete(r, "SELECT * FROM t", ServerStatus.AUTOCOMMIT);
+    complete(r, "SET NAMES utf8mb4", ServerStatus.AUTOCOMMIT);
+    complete(r, "USE app", ServerStatus.AUTOCOMMIT);
+    assertThat(r.readYourWrites().positionPending()).isFalse();
+    Route failed = r.routeQuery("INSERT INTO t VALUES (1)");
+    r.completed(failed, ServerStatus.AUTOCOMMIT, true);
+    assertThat(r.readYourWrites().positionPending()).as("a failed write wrote nothing").isFalse();
+  }
+
+  @Test
+  void anUnknownWritePositionKeepsReadsOnTheMaster() {
+    ReadWriteSplitRouter r = sessionRouter(new RoutingCounters());
+    complete(r, "INSERT INTO t VALUES (1)", ServerStatus.AUTOCOMMIT);
+    r.readYourWrites().positionRead(null);
+    assertThat(complete(r, "SELECT 1", ServerStatus.AUTOCOMMIT).backend()).isEqualTo(M1);
+    complete(r, "INSERT INTO t VALUES (2)", ServerStatus.AUTOCOMMIT);
+    r.readYourWrites().positionRead(GtidPosition.parse("1-1-12"));
+    assertThat(r.routeQuery("SELECT 1").backend()).isEqualTo(R1);
+  }
+
+  @Test
+  void aFallbackMovesTheReadToTheMaster() {
+    RoutingCounters counters = new RoutingCounters();
+    ReadWriteSplitRouter r = sessionRouter(counters);
+    complete(r, "INSERT INTO t VALUES (1)", ServerStatus.AUTOCOMMIT);
+    r.readYourWrites().positionRead(GtidPosition.parse("1-1-12"));
+    Route read = r.routeQuery("SELECT 1");
+    Route instead = r.readYourWrites().fallback(read);
+    assertThat(instead.backend()).isEqualTo(M1);
+    assertThat(instead.awaitWrites()).isFalse();
+    r.completed(instead, ServerStatus.AUTOCOMMIT, false);
+    assertThat(counters.consistencyWaitsTimedOut()).isEqualTo(1);
+    assertThat(counters.commands("m1")).isEqualTo(2);
+    assertThat(replicas.outstanding).containsEntry("r1", 0).containsEntry("m1", 0);
   }
 }

@@ -11,11 +11,13 @@ import java.util.Map;
  * @param splitReads         send autocommit reads to replicas (false: everything to the master)
  * @param maxReplicationLag  replicas lagging more get no reads (per user and per hint overridable)
  * @param monitor            how replicas are checked (null when reads are not split)
- * @param users              per-user route and lag limit, by user name (absent: auto)
+ * @param defaults           the policy of users without routing keys of their own
+ * @param users              per-user route, lag limit, consistency and no-replica policy, by user
+ *                           name (absent: {@code defaults})
  * @param weights            replica weights by backend name (absent: 1)
  */
 public record RoutingConfig(boolean splitReads, Duration maxReplicationLag, MonitorSettings monitor,
-    Map<String, UserRoutePolicy> users, Map<String, Integer> weights) {
+    UserRoutePolicy defaults, Map<String, UserRoutePolicy> users, Map<String, Integer> weights) {
 
   public RoutingConfig {
     users = Map.copyOf(users);
@@ -24,10 +26,11 @@ public record RoutingConfig(boolean splitReads, Duration maxReplicationLag, Moni
 
   /** No splitting: every statement to the active master. */
   public static RoutingConfig masterOnly() {
-    return new RoutingConfig(false, MonitorSettings.DEFAULT_MAX_REPLICATION_LAG, null, Map.of(), Map.of());
+    return new RoutingConfig(false, MonitorSettings.DEFAULT_MAX_REPLICATION_LAG, null, UserRoutePolicy.AUTO,
+        Map.of(), Map.of());
   }
 
   public UserRoutePolicy policy(String user) {
-    return users.getOrDefault(user, UserRoutePolicy.AUTO);
+    return users.getOrDefault(user, defaults);
   }
 }

@@ -34,6 +34,8 @@ final class TandemConfigReader {
   static final int DEFAULT_MAX_IDLE_PER_KEY = 64;
   static final List<String> ROLES = List.of("master", "standby", "replica");
   static final List<String> ROUTES = List.of("auto", "master", "replica");
+  static final List<String> CONSISTENCIES = List.of("eventual", "session");
+  static final List<String> NO_REPLICA = List.of("master", "error");
   static final List<String> AUTH_PLUGINS = List.of("mysql_native_password", "caching_sha2_password");
   private static final Pattern NATIVE_HASH = Pattern.compile("\\*[0-9A-Fa-f]{40}");
 
@@ -65,7 +67,7 @@ final class TandemConfigReader {
         (long) ProxySettings.DEFAULT_MAX_PACKET_SIZE);
     listen.rejectUnknownKeys();
     Integer workerThreads = root.integer("worker_threads", 0, 4096, 0);
-    Map<String, UserRoutePolicy> userRoutes = new HashMap<>();
+    Map<String, UserRouting> userRoutes = new HashMap<>();
     List<UserAccount> users = users(root, userRoutes);
     List<BackendDefinition> backends = backends(root);
     PoolSettings pool = pool(root.section("pool"));
@@ -82,7 +84,10 @@ final class TandemConfigReader {
     return new TandemConfig(proxy, logging, routing);
   }
 
-  private List<UserAccount> users(ConfigSection root, Map<String, UserRoutePolicy> routes) {
+  /** A user's own routing keys; null where the global {@code routing} value applies. */
+  private record UserRouting(String route, Duration maxLag, String consistency, String noReplica) {}
+
+  private List<UserAccount> users(ConfigSection root, Map<String, UserRouting> routes) {
     List<UserAccount> users = new ArrayList<>();
     Map<String, String> seen = new HashMap<>();
     for (ConfigSection u : root.nonEmptySections("users", "user")) {
@@ -94,10 +99,11 @@ final class TandemConfigReader {
       String plugin = u.choice("auth_plugin", AUTH_PLUGINS, "mysql_native_password");
       String route = u.choice("route", ROUTES, "auto");
       Duration userLag = u.duration("max_replication_lag", null);
+      String consistency = u.choice("consistency", CONSISTENCIES, null);
+      String noReplica = u.choice("no_replica", NO_REPLICA, null);
       u.rejectUnknownKeys();
-      if (name != null && route != null && (!route.equals("auto") || userLag != null)) {
-        routes.put(name, new UserRoutePolicy(
-            UserRoutePolicy.DefaultRoute.valueOf(route.toUpperCase(Locale.ROOT)), userLag));
+      if (name != null && route != null) {
+        routes.put(name, new UserRouting(route, userLag, consistency, noReplica));
       }
       if (!hasPassword && !hasHash) {
         u.error("needs password or native_hash");
@@ -118,10 +124,17 @@ final class TandemConfigReader {
     return users;
   }
 
-  private static RoutingConfig routing(ConfigSection routing, Map<String, UserRoutePolicy> users,
+  private static RoutingConfig routing(ConfigSection routing, Map<String, UserRouting> userRouting,
       List<BackendDefinition> backends, BackendTls backendTls) {
     Boolean split = routing.bool("read_write_split", false);
     Duration maxLag = routing.duration("max_replication_lag", MonitorSettings.DEFAULT_MAX_REPLICATION_LAG);
+    String consistency = routing.choice("consistency", CONSISTENCIES, "eventual");
+    Duration consistencyTimeout = routing.duration("consistency_timeout", UserRoutePolicy.DEFAULT_CONSISTENCY_TIMEOUT);
+    String noReplica = routing.choice("no_replica", NO_REPLICA, "master");
+    UserRoutePolicy defaults = policy(new UserRouting("auto", null, consistency, noReplica),
+        consistency, consistencyTimeout, noReplica);
+    Map<String, UserRoutePolicy> users = new HashMap<>();
+    userRouting.forEach((name, own) -> users.put(name, policy(own, consistency, consistencyTimeout, noReplica)));
     ConfigSection monitor = routing.section("monitor");
     String user = monitor.string("user", null);
     String password = monitor.string("password", "");
@@ -144,12 +157,24 @@ final class TandemConfigReader {
     }
     if (!Boolean.TRUE.equals(split) || user == null || maxLag == null || interval == null || timeout == null) {
       return new RoutingConfig(false, maxLag == null ? MonitorSettings.DEFAULT_MAX_REPLICATION_LAG : maxLag,
-          null, users, weights);
+          null, defaults, users, weights);
     }
     MonitorSettings settings = MonitorSettings.defaults(user, password)
         .withInterval(interval).withTimeouts(timeout, timeout).withMaxReplicationLag(maxLag)
         .withTls(backendTls);
-    return new RoutingConfig(true, maxLag, settings, users, weights);
+    return new RoutingConfig(true, maxLag, settings, defaults, users, weights);
+  }
+
+  /** A user's policy: their own keys over the global ones (which may be null after a config error). */
+  private static UserRoutePolicy policy(UserRouting own, String consistency, Duration consistencyTimeout,
+      String noReplica) {
+    String c = own.consistency() != null ? own.consistency() : consistency;
+    String n = own.noReplica() != null ? own.noReplica() : noReplica;
+    return new UserRoutePolicy(UserRoutePolicy.DefaultRoute.valueOf(own.route().toUpperCase(Locale.ROOT)),
+        own.maxLag(),
+        c == null ? UserRoutePolicy.Consistency.EVENTUAL : UserRoutePolicy.Consistency.valueOf(c.toUpperCase(Locale.ROOT)),
+        consistencyTimeout == null ? UserRoutePolicy.DEFAULT_CONSISTENCY_TIMEOUT : consistencyTimeout,
+        n == null ? UserRoutePolicy.NoReplica.MASTER : UserRoutePolicy.NoReplica.valueOf(n.toUpperCase(Locale.ROOT)));
   }
 
   private List<BackendDefinition> backends(ConfigSection root) {

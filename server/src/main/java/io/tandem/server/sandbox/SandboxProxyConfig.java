@@ -13,6 +13,7 @@ import io.tandem.server.config.ConfigYaml;
 import io.tandem.server.config.LoggingSettings;
 import java.nio.file.Path;
 import io.tandem.router.monitor.MonitorSettings;
+import io.tandem.router.split.UserRoutePolicy;
 import io.tandem.server.config.RoutingConfig;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +63,7 @@ public final class SandboxProxyConfig {
       + "routing:\n"
       + "  read_write_split: true\n"
       + "  max_replication_lag: " + MAX_REPLICATION_LAG.toMillis() + "ms\n"
+      + "  consistency: eventual    # session: a read on a replica waits for the session's own writes\n"
       + "  monitor: { user: " + SandboxUsers.MONITOR_USER + ", password: " + SandboxUsers.MONITOR_PASSWORD
       + ", interval: " + MONITOR_INTERVAL.toMillis() + "ms }\n";
 
@@ -69,7 +71,7 @@ public final class SandboxProxyConfig {
   public static RoutingConfig routingFor(SandboxTopology topology) {
     MonitorSettings monitor = MonitorSettings.defaults(SandboxUsers.MONITOR_USER, SandboxUsers.MONITOR_PASSWORD)
         .withInterval(MONITOR_INTERVAL).withMaxReplicationLag(MAX_REPLICATION_LAG);
-    return new RoutingConfig(true, MAX_REPLICATION_LAG, monitor, Map.of(), Map.of());
+    return new RoutingConfig(true, MAX_REPLICATION_LAG, monitor, UserRoutePolicy.AUTO, Map.of(), Map.of());
   }
 
   static ProxySettings settings(List<BackendDefinition> backends, Path certificate, Path privateKey,

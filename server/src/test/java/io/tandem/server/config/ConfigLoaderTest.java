@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import io.tandem.router.split.UserRoutePolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -295,6 +296,51 @@ class ConfigLoaderTest {
     Path absent = dir.resolve("absent.yaml");
     assertThatThrownBy(() -> ConfigLoader.load(absent))
         .hasMessage("config file not found: " + absent.toAbsolutePath());
+  }
+
+  @Test
+  void routingSectionAndUsersRoutingKeys() throws Exception {
+    TandemConfig config = parse("""
+        users:
+          - { name: app, password: a }
+          - { name: report, password: r, route: replica, max_replication_lag: 5s, no_replica: master }
+          - { name: writer, password: w, route: master, consistency: eventual }
+        backends:
+          - { name: m1, host: db1, port: 3306, role: master }
+          - { name: r1, host: db2, port: 3306, role: replica }
+        routing:
+          read_write_split: true
+          max_replication_lag: 2s
+          no_replica: error
+          consistency: session
+          consistency_timeout: 250ms
+          monitor: { user: mon, password: pw, interval: 100ms, timeout: 2s }
+          weights: { r1: 3 }
+        """);
+    RoutingConfig r = config.routing();
+    assertThat(r.splitReads()).isTrue();
+    assertThat(r.maxReplicationLag()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(r.weights()).containsEntry("r1", 3);
+    assertThat(r.monitor().interval()).isEqualTo(Duration.ofMillis(100));
+    assertThat(r.policy("app")).isEqualTo(new UserRoutePolicy(UserRoutePolicy.DefaultRoute.AUTO, null,
+        UserRoutePolicy.Consistency.SESSION, Duration.ofMillis(250), UserRoutePolicy.NoReplica.ERROR));
+    assertThat(r.policy("nobody")).isEqualTo(r.policy("app"));
+    assertThat(r.policy("report")).isEqualTo(new UserRoutePolicy(UserRoutePolicy.DefaultRoute.REPLICA,
+        Duration.ofSeconds(5), UserRoutePolicy.Consistency.SESSION, Duration.ofMillis(250),
+        UserRoutePolicy.NoReplica.MASTER));
+    assertThat(r.policy("writer").route()).isEqualTo(UserRoutePolicy.DefaultRoute.MASTER);
+    assertThat(r.policy("writer").consistency()).isEqualTo(UserRoutePolicy.Consistency.EVENTUAL);
+  }
+
+  @Test
+  void routingDefaultsAndBadValues() throws Exception {
+    assertThat(parse(MINIMAL).routing().policy("app")).isEqualTo(UserRoutePolicy.AUTO);
+    assertErrors(MINIMAL + """
+        routing: { consistency: strong, no_replica: retry, consistency_timeout: soon }
+        """,
+        "routing.consistency: expected one of eventual, session, got \"strong\"",
+        "routing.no_replica: expected one of master, error, got \"retry\"",
+        "routing.consistency_timeout: expected a duration like 500ms, 5s or 10m, got \"soon\"");
   }
 
   @Test

@@ -1,0 +1,87 @@
+package io.tandem.router.split;
+
+import io.tandem.proxy.config.BackendDefinition;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the read/write split did, for operators and tests: commands run per backend, reads that
+ * went to the master for want of an eligible replica, reads refused ({@code no_replica: error}),
+ * and read-your-writes outcomes. Shared by every session; thread-safe, counts only grow.
+ */
+public final class RoutingCounters {
+
+  private final Map<String, LongAdder> commands = new ConcurrentHashMap<>();
+  private final LongAdder noReplicaMaster = new LongAdder();
+  private final LongAdder noReplicaRefused = new LongAdder();
+  private final LongAdder waitsReached = new LongAdder();
+  private final LongAdder waitsTimedOut = new LongAdder();
+  private final LongAdder knownApplied = new LongAdder();
+
+  /** A command ran on {@code backend} (counted when it finished, wherever it finally ran). */
+  void ran(BackendDefinition backend) {
+    commands.computeIfAbsent(backend.name(), k -> new LongAdder()).increment();
+  }
+
+  /** A read found no eligible replica: it went to the master ({@code refused} false) or was refused. */
+  void noReplica(boolean refused) {
+    (refused ? noReplicaRefused : noReplicaMaster).increment();
+  }
+
+  /** A read-your-writes wait on a replica ended: the position arrived in time, or not (the read went to the master). */
+  void consistencyWaited(boolean reached) {
+    (reached ? waitsReached : waitsTimedOut).increment();
+  }
+
+  /** A replica was known (from the monitor) to have a session's writes: no wait needed. */
+  void consistencyKnown() {
+    knownApplied.increment();
+  }
+
+  /** Commands run per backend name (backends that ran none are absent). */
+  public Map<String, Long> commandsByBackend() {
+    Map<String, Long> snapshot = new TreeMap<>();
+    commands.forEach((name, count) -> snapshot.put(name, count.sum()));
+    return snapshot;
+  }
+
+  /** Commands run on {@code backend} so far. */
+  public long commands(String backend) {
+    LongAdder count = commands.get(backend);
+    return count == null ? 0 : count.sum();
+  }
+
+  /** Reads sent to the master because no replica was eligible. */
+  public long noReplicaToMaster() {
+    return noReplicaMaster.sum();
+  }
+
+  /** Reads refused because no replica was eligible ({@code no_replica: error}). */
+  public long noReplicaRefused() {
+    return noReplicaRefused.sum();
+  }
+
+  /** Read-your-writes waits that saw the position arrive in time. */
+  public long consistencyWaitsReached() {
+    return waitsReached.sum();
+  }
+
+  /** Read-your-writes waits that timed out or failed: the read went to the master. */
+  public long consistencyWaitsTimedOut() {
+    return waitsTimedOut.sum();
+  }
+
+  /** Reads sent to a replica without a wait because the monitor had seen it apply the session's writes. */
+  public long consistencyKnownApplied() {
+    return knownApplied.sum();
+  }
+
+  @Override
+  public String toString() {
+    return "commands " + commandsByBackend() + ", no replica: " + noReplicaToMaster() + " to master, "
+        + noReplicaRefused() + " refused; read-your-writes waits " + consistencyWaitsReached() + " reached, "
+        + consistencyWaitsTimedOut() + " timed out, " + consistencyKnownApplied() + " known applied";
+  }
+}
