@@ -60,6 +60,18 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   private boolean namedLocks;
   private boolean serializable;
   private final Set<String> temporaryTables = new HashSet<>();
+  /**
+   * A user variable got a value that replaying the statement elsewhere would not reproduce
+   * ({@code SELECT … INTO @v}, {@code SET @t = NOW()}): statements reading user variables go to
+   * the master from then on.
+   */
+  private boolean variablesOnMaster;
+  /**
+   * A multi-statement packet changed session state (SET, USE, LOCK TABLES ...) besides other
+   * statements: the state of the replica connections cannot be kept in step, so the session stays
+   * on the master for the rest of its life.
+   */
+  private boolean pinnedToMaster;
   private BackendDefinition previous;
   private StatementTraits routing;
   /** The code of the last command routed by {@link #routeCommand(int)} (COM_QUERY for statements). */
@@ -127,7 +139,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
 
   private BackendDefinition choose(StatementTraits t) {
     RoutingHint hint = t.hint();
-    if (policy.route() == UserRoutePolicy.DefaultRoute.MASTER || (hint != null && hint.master())) {
+    if (policy.route() == UserRoutePolicy.DefaultRoute.MASTER || pinnedToMaster || (hint != null && hint.master())) {
       return master;
     }
     StatementKind kind = t.kind();
@@ -150,7 +162,8 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     if (t.foundRows() && previous != null) {
       return previous;
     }
-    if (tablesLocked || namedLocks || serializable || t.unparsed() || !t.readOnly()) {
+    if (tablesLocked || namedLocks || serializable || t.unparsed() || !t.readOnly()
+        || (variablesOnMaster && t.readsUserVariables())) {
       return master;
     }
     if (!temporaryTables.isEmpty() && readsTemporaryTable(t)) {
@@ -181,12 +194,26 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     return name.substring(name.lastIndexOf('.') + 1);
   }
 
-  /** Changes session state every backend connection must share: SET, USE, PREPARE, user variables. */
+  /**
+   * Changes session state every backend connection must share: SET, USE, PREPARE, and user
+   * variable assignments whose replay gives the same value ({@code SELECT … INTO @v} is not
+   * replayed: the variable's readers go to the master instead). A multi-statement packet is never
+   * replayed (it may write); one that changes session state pins the session to the master.
+   */
   private static boolean isSessionCommand(StatementTraits t) {
+    if (t.multiStatement()) {
+      return false;
+    }
     return switch (t.kind()) {
       case SET, USE, PREPARE, DEALLOCATE -> true;
-      default -> t.writesUserVariables();
+      default -> t.writesUserVariables() && t.replayable();
     };
+  }
+
+  /** Whether a statement changes state the replica connections would need: session commands, locks, temporary tables. */
+  private static boolean changesSessionState(StatementTraits t) {
+    return t.kind().isSessionCommand() || t.writesUserVariables() || t.kind() == StatementKind.LOCK_TABLES
+        || t.createsTemporaryTable() || t.usesLockFunction() || t.serializable();
   }
 
   @Override
@@ -257,6 +284,20 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   }
 
   private void learn(StatementTraits t) {
+    if (t.multiStatement() && !t.statements().isEmpty()) {
+      for (StatementTraits each : t.statements()) {
+        pinnedToMaster |= changesSessionState(each);
+        learnOne(each);
+      }
+      return;
+    }
+    learnOne(t);
+  }
+
+  private void learnOne(StatementTraits t) {
+    if (t.writesUserVariables() && !t.replayable()) {
+      variablesOnMaster = true;
+    }
     switch (t.kind()) {
       case LOCK_TABLES -> tablesLocked = true;
       case UNLOCK_TABLES -> tablesLocked = false;
@@ -276,5 +317,10 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   @Override
   public void closed() {
     temporaryTables.clear();
+  }
+
+  /** Whether the session stays on the master for good (see {@link #pinnedToMaster}). */
+  boolean pinnedToMaster() {
+    return pinnedToMaster;
   }
 }

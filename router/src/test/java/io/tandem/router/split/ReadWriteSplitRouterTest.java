@@ -277,4 +277,32 @@ class ReadWriteSplitRouterTest {
     assertThat(counters.commands("m1")).isEqualTo(2);
     assertThat(replicas.outstanding).containsEntry("r1", 0).containsEntry("m1", 0);
   }
+
+  @Test
+  void multiStatementPacketsThatChangeSessionStatePinTheSessionToTheMaster() {
+    assertThat(run("SELECT 1; SELECT 2")).isEqualTo("r1");
+    Route r = router.routeQuery("SELECT 1; SET sql_mode = 'ANSI'");
+    assertThat(r.backend()).isEqualTo(M1);
+    assertThat(r.sessionCommand()).as("never replayed: it may hold writes").isFalse();
+    router.completed(r, ServerStatus.AUTOCOMMIT, false);
+    assertThat(run("SELECT 1")).isEqualTo("m1");
+  }
+
+  @Test
+  void lockTablesInsideAMultiStatementPacketIsSeen() {
+    assertThat(run("SELECT 1; LOCK TABLES t READ")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM t")).isEqualTo("m1");
+  }
+
+  @Test
+  void variablesSetBySelectIntoAreReadOnTheMaster() {
+    Route into = router.routeQuery("SELECT a INTO @v FROM t LIMIT 1");
+    assertThat(into.backend()).isEqualTo(M1);
+    assertThat(into.sessionCommand()).as("replaying it on a replica would compute a replica's value").isFalse();
+    router.completed(into, ServerStatus.AUTOCOMMIT, false);
+    assertThat(run("SELECT @v")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM t")).isEqualTo("r1");
+    Route set = router.routeQuery("SET @w = 5");
+    assertThat(set.sessionCommand()).isTrue();
+  }
 }
