@@ -104,6 +104,16 @@ public final class BackendConnection {
     return tracker;
   }
 
+  /** The statement id the last COM_STMT_PREPARE on this connection got, or -1 if it failed. */
+  public long preparedStatementId() {
+    return tracker.preparedStatementId();
+  }
+
+  /** The parameter count of that statement. */
+  public int preparedParams() {
+    return tracker.preparedParams();
+  }
+
   /**
    * Sends a command (its frames, headers included; ownership passes) whose response goes to
    * {@code sink}. Returns false when the command gets no response (the sink is not called).

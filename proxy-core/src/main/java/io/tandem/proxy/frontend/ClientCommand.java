@@ -39,6 +39,22 @@ final class ClientCommand {
     return first.getUnsignedByte(first.readerIndex() + Packets.HEADER_SIZE + index);
   }
 
+  /** The first frame, header included (a view owned by the command). */
+  ByteBuf firstFrame() {
+    return frames.get(0);
+  }
+
+  /** How many physical frames the command came in. */
+  int frameCount() {
+    return frames.size();
+  }
+
+  /** Replaces the (only) frame by {@code frame}, releasing the old one; the command owns the new one. */
+  void replaceOnlyFrame(ByteBuf frame) {
+    frames.get(0).release();
+    frames = new java.util.ArrayList<>(List.of(frame));
+  }
+
   /** The first frame's payload (a view; valid while the command owns its frames). */
   ByteBuf firstPayload() {
     ByteBuf first = frames.get(0);

@@ -63,6 +63,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private final SessionRouter router;
   /** The router's read-your-writes bookkeeping, or null for eventually consistent reads. */
   private final ReadYourWrites readYourWrites;
+  /** The session's binary prepared statements. */
+  private final PreparedStatements statements = new PreparedStatements();
+  /** The prepared statement the current COM_STMT_EXECUTE runs, when it may run away from its connection. */
+  private PreparedStatements.Statement executing;
   /** The write position is being read from the master: commands wait. */
   private boolean readingPosition;
   /** This session's backend connections, by backend name. */
@@ -189,6 +193,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       relayedAny = false;
       currentSql = null;
       currentArgument = null;
+      executing = null;
       dispatch(current);
     }
   }
@@ -227,9 +232,26 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case CommandCode.FIELD_LIST, CommandCode.STATISTICS,
           CommandCode.PROCESS_INFO, CommandCode.REFRESH, CommandCode.DEBUG,
           CommandCode.CREATE_DB, CommandCode.DROP_DB,
-          CommandCode.RESET_CONNECTION, CommandCode.STMT_PREPARE, CommandCode.STMT_EXECUTE,
-          CommandCode.STMT_SEND_LONG_DATA, CommandCode.STMT_CLOSE, CommandCode.STMT_RESET,
-          CommandCode.STMT_FETCH -> relay(command, router.routeCommand(code));
+          CommandCode.RESET_CONNECTION, CommandCode.STMT_FETCH -> relay(command, router.routeCommand(code));
+      case CommandCode.STMT_PREPARE -> {
+        currentSql = router.inspectsStatements() ? command.text() : null;
+        relay(command, router.routeCommand(code));
+      }
+      case CommandCode.STMT_EXECUTE -> onExecute(command);
+      case CommandCode.STMT_SEND_LONG_DATA, CommandCode.STMT_RESET -> {
+        PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(command.firstPayload()));
+        if (s != null) {
+          s.longData = code == CommandCode.STMT_SEND_LONG_DATA;
+        }
+        relay(command, router.routeCommand(code));
+      }
+      case CommandCode.STMT_CLOSE -> {
+        PreparedStatements.Statement s = statements.closed(PreparedStatements.statementId(command.firstPayload()));
+        if (s != null) {
+          closeCopies(s);
+        }
+        relay(command, router.routeCommand(code));
+      }
       default -> {
         command.release();
         answerError(ErrorCode.UNKNOWN_COM, "Unknown command");
@@ -261,6 +283,86 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     currentSql = sql;
     relay(command, sql != null && router.inspectsStatements()
         ? router.routeQuery(sql) : router.routeCommand(CommandCode.QUERY));
+  }
+
+  /**
+   * COM_STMT_EXECUTE: a statement the session prepared may run elsewhere than where it was
+   * prepared (see {@link PreparedStatements}); one that needs its preparing connection's state
+   * stays there.
+   */
+  private void onExecute(ClientCommand command) {
+    ByteBuf payload = command.firstPayload();
+    PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(payload));
+    if (s == null || s.longData || command.frameCount() > 1 || PreparedStatements.opensCursor(payload)
+        || !PreparedStatements.learnTypes(s, payload)) {
+      if (s != null) {
+        s.longData = false;
+      }
+      relay(command, router.routeCommand(CommandCode.STMT_EXECUTE));
+      return;
+    }
+    executing = s;
+    relay(command, router.routeExecute(s.sql));
+  }
+
+  /**
+   * Sends the command on {@code c}, which is at the session's state; an execution of a statement
+   * prepared on another connection goes with the id it has on {@code c}, prepared there first if
+   * needed.
+   */
+  private void sendReady(BackendConnection c, ClientCommand command) {
+    PreparedStatements.Statement s = executing;
+    if (s == null || c == s.home || !s.home.isOpen() && c.backend().equals(s.home.backend())) {
+      backend = c;
+      send(command);
+      return;
+    }
+    PreparedStatements.Copy copy = s.on(c);
+    if (copy != null) {
+      sendCopy(c, command, s, copy);
+      return;
+    }
+    c.execute(CommandCode.STMT_PREPARE, s.sql.getBytes(java.nio.charset.StandardCharsets.UTF_8)).addListener(f -> {
+      if (closing) {
+        command.release();
+        return;
+      }
+      if (f.isSuccess() && f.getNow() == null && c.preparedStatementId() >= 0) {
+        sendCopy(c, command, s, s.preparedOn(c, c.preparedStatementId()));
+      } else {
+        log.debug("client {}: preparing on {} failed ({}); executing on the master", connectionId, c,
+            f.isSuccess() ? f.getNow() : f.cause());
+        executing = null;
+        relay(command, router.toMaster(currentRoute));
+      }
+    });
+  }
+
+  private void sendCopy(BackendConnection c, ClientCommand command, PreparedStatements.Statement s,
+      PreparedStatements.Copy copy) {
+    ByteBuf frame = command.firstFrame();
+    ByteBuf ready = PreparedStatements.forCopy(frame, s, copy, client.alloc());
+    if (ready == null) {
+      executing = null; // parameter types never seen: only the preparing connection knows them
+      relay(command, router.toMaster(currentRoute));
+      return;
+    }
+    if (ready != frame) {
+      command.replaceOnlyFrame(ready);
+    }
+    backend = c;
+    send(command);
+  }
+
+  /** The statement is gone: so are its copies on other connections (COM_STMT_CLOSE has no answer). */
+  private void closeCopies(PreparedStatements.Statement s) {
+    s.copies().forEach((c, copy) -> {
+      if (c.isOpen() && !c.busy() && connections.get(c.backend().name()) == c) {
+        byte[] id = new byte[4];
+        java.nio.ByteBuffer.wrap(id).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt((int) copy.id);
+        c.execute(CommandCode.STMT_CLOSE, id);
+      }
+    });
   }
 
   /** Whether the statement starts with {@code word} (ASCII, any case) followed by a blank. */
@@ -356,7 +458,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         } else if (known) {
           relayAfterWrites(command, route);
         } else {
-          relay(command, readYourWrites.fallback(route));
+          relay(command, router.toMaster(route));
         }
       });
       return;
@@ -375,7 +477,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
             readYourWrites.appliedOn(route.backend());
             catchUp(c, command);
           } else {
-            relay(command, readYourWrites.fallback(route));
+            readYourWrites.notApplied(route.backend());
+            relay(command, router.toMaster(route));
           }
         }));
   }
@@ -415,8 +518,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       c.historyApplied(c.historyApplied() + 1);
     }
     if (c.historyApplied() >= history.size()) {
-      backend = c;
-      send(command);
+      sendReady(c, command);
       return;
     }
     String next = history.get(c.historyApplied()).sql();
@@ -544,8 +646,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         state.schema(currentArgument);
         backend.schema(state.schema());
       }
-      case CommandCode.STMT_PREPARE -> state.preparedStatementOpened();
-      case CommandCode.RESET_CONNECTION -> state.reset();
+      case CommandCode.STMT_PREPARE -> {
+        state.preparedStatementOpened();
+        if (currentSql != null && backend.preparedStatementId() >= 0) {
+          statements.prepared(backend.preparedStatementId(), currentSql, backend.preparedParams(), backend);
+        }
+      }
+      case CommandCode.RESET_CONNECTION -> {
+        state.reset();
+        statements.clear();
+      }
       case CommandCode.SET_OPTION -> state.multiStatements("0".equals(currentArgument));
       default -> { }
     }
@@ -728,6 +838,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
             changeUser = null;
             connections.values().forEach(pool::release);
             connections.clear();
+            statements.clear();
             joinedAt.clear();
             history.clear();
             backend = null;

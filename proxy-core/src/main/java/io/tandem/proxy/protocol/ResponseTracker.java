@@ -45,6 +45,7 @@ public final class ResponseTracker {
   private int status;
   private Packets.ErrorInfo error;
   private long preparedStatementId = -1;
+  private int preparedParams;
 
   public ResponseTracker(boolean deprecateEof) {
     this.deprecateEof = deprecateEof;
@@ -104,6 +105,11 @@ public final class ResponseTracker {
   /** Statement id from a successful COM_STMT_PREPARE, or -1. */
   public long preparedStatementId() {
     return preparedStatementId;
+  }
+
+  /** Number of parameters of the statement of {@link #preparedStatementId()}. */
+  public int preparedParams() {
+    return preparedParams;
   }
 
   /**
@@ -188,6 +194,7 @@ public final class ResponseTracker {
       preparedStatementId = buf.getUnsignedIntLE(index + 1);
       prepareColumns = buf.getUnsignedShortLE(index + 5);
       int params = buf.getUnsignedShortLE(index + 7);
+      preparedParams = params;
       if (params > 0) {
         remaining = params;
         state = State.PARAM_DEFS;

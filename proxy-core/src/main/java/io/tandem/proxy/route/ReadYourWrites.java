@@ -13,7 +13,7 @@ import java.time.Duration;
  * on MySQL) — right away when the client is idle, else before the next read that needs it. A read
  * routed to a replica with {@link Route#awaitWrites()} set first waits there for that position
  * ({@code MASTER_GTID_WAIT} / {@code WAIT_FOR_EXECUTED_GTID_SET}, bounded by {@link #timeout()})
- * and goes to the master ({@link #fallback(Route)}) when the wait times out or fails. The router
+ * and goes to the master ({@link SessionRouter#toMaster(Route)}) when the wait times out or fails. The router
  * leaves {@code awaitWrites} false for replicas it already knows have the position (an earlier
  * wait, or the replica monitor's last look at the replica's own position): no round trip then.
  */
@@ -40,6 +40,9 @@ public interface ReadYourWrites {
   /** How long a replica may take to apply the position before the read goes to the master. */
   Duration timeout();
 
-  /** {@code route}'s replica did not show the position in time: the route to use instead. */
-  Route fallback(Route route);
+  /**
+   * A wait on {@code replica} timed out or failed; the read goes to the master
+   * ({@link SessionRouter#toMaster(Route)}).
+   */
+  void notApplied(BackendDefinition replica);
 }

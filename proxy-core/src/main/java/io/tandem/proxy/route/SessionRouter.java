@@ -1,5 +1,7 @@
 package io.tandem.proxy.route;
 
+import io.tandem.proxy.protocol.CommandCode;
+
 /**
  * Decides, command by command, which backend a client session's commands go to. One instance
  * per client session, called only on that session's event loop; it must not block. It keeps
@@ -23,6 +25,23 @@ public interface SessionRouter {
    * lost.
    */
   void completed(Route route, int serverStatus, boolean failed);
+
+  /**
+   * Where a COM_STMT_EXECUTE of a statement prepared with {@code sql} goes (a read-only one may
+   * go to a replica, where the session prepares it on first use).
+   */
+  default Route routeExecute(String sql) {
+    return routeCommand(CommandCode.STMT_EXECUTE);
+  }
+
+  /**
+   * The command routed last cannot run where {@code route} sends it (a replica that could not
+   * prepare the statement, or did not show the session's writes in time): the route to the master
+   * instead.
+   */
+  default Route toMaster(Route route) {
+    return route;
+  }
 
   /** Read-your-writes for this session, or null when its reads may be eventually consistent. */
   default ReadYourWrites readYourWrites() {

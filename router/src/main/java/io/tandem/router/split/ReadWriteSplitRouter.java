@@ -217,6 +217,29 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   }
 
   @Override
+  public Route routeExecute(String sql) {
+    StatementTraits t = classifier.classify(sql);
+    routing = t;
+    lastCommand = CommandCode.STMT_EXECUTE;
+    // a prepared SET/USE changes the state of the connection it runs on only: keep it on the master
+    BackendDefinition target = t.kind().isSessionCommand() || t.multiStatement() ? master : choose(t);
+    if (target == null) {
+      return refuse();
+    }
+    replicas.started(target);
+    return new Route(target, false, writes != null && target != master && writes.mustAwait(target));
+  }
+
+  @Override
+  public Route toMaster(Route route) {
+    if (route.backend() != null) {
+      replicas.finished(route.backend());
+    }
+    replicas.started(master);
+    return new Route(master, route.sessionCommand(), false);
+  }
+
+  @Override
   public Route routeCommand(int commandCode) {
     routing = null;
     lastCommand = commandCode;

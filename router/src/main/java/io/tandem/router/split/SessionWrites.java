@@ -2,7 +2,6 @@ package io.tandem.router.split;
 
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.route.ReadYourWrites;
-import io.tandem.proxy.route.Route;
 import io.tandem.proxy.session.GtidPosition;
 import java.time.Duration;
 import java.util.HashSet;
@@ -109,10 +108,7 @@ final class SessionWrites implements ReadYourWrites {
   }
 
   @Override
-  public Route fallback(Route route) {
+  public void notApplied(BackendDefinition replica) {
     counters.consistencyWaited(false);
-    replicas.finished(route.backend());
-    replicas.started(master);
-    return new Route(master, route.sessionCommand(), false);
   }
 }

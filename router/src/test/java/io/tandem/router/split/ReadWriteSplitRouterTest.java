@@ -269,7 +269,8 @@ class ReadWriteSplitRouterTest {
     complete(r, "INSERT INTO t VALUES (1)", ServerStatus.AUTOCOMMIT);
     r.readYourWrites().positionRead(GtidPosition.parse("1-1-12"));
     Route read = r.routeQuery("SELECT 1");
-    Route instead = r.readYourWrites().fallback(read);
+    r.readYourWrites().notApplied(read.backend());
+    Route instead = r.toMaster(read);
     assertThat(instead.backend()).isEqualTo(M1);
     assertThat(instead.awaitWrites()).isFalse();
     r.completed(instead, ServerStatus.AUTOCOMMIT, false);

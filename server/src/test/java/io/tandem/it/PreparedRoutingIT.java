@@ -1,0 +1,197 @@
+package io.tandem.it;
+
+import static io.tandem.it.support.Sql.exec;
+import static io.tandem.it.support.Sql.one;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tandem.it.support.ProxyTopology;
+import io.tandem.router.split.RoutingCounters;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Binary-protocol prepared statements under read/write splitting: a read-only prepared SELECT
+ * executes on a replica (prepared there on first use, with the client's statement id mapped),
+ * a prepared write on the master, as {@code @@server_id} and the proxy's counters show.
+ */
+class PreparedRoutingIT {
+
+  private static final Set<String> REPLICAS = Set.of("3", "4");
+  private static ProxyTopology topology;
+
+  @BeforeAll
+  static void start() throws Exception {
+    topology = ProxyTopology.startSplit(Map.of());
+    try (Connection c = topology.connect("")) {
+      exec(c, "CREATE TABLE ps (id INT PRIMARY KEY, name VARCHAR(20), doc BLOB)",
+          "INSERT INTO ps (id, name) VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+    }
+    for (String r : new String[] {"r1", "r2"}) {
+      try (Connection root = topology.root(r)) {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+          try {
+            if (one(root, "SELECT COUNT(*) FROM app.ps").equals("3")) {
+              break;
+            }
+          } catch (java.sql.SQLException notYet) {
+            // not replicated yet
+          }
+          assertThat(System.currentTimeMillis()).isLessThan(deadline);
+          Thread.sleep(20);
+        }
+      }
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    topology.close();
+  }
+
+  @Test
+  void preparedSelectsRunOnReplicasAndWritesOnTheMaster() throws Exception {
+    RoutingCounters counters = topology.routers().counters();
+    try (Connection c = topology.connect("useServerPrepStmts=true&cachePrepStmts=true");
+        PreparedStatement read = c.prepareStatement("SELECT name, @@server_id FROM ps WHERE id = ?");
+        PreparedStatement write = c.prepareStatement("INSERT INTO ps (id, name) VALUES (?, CONCAT(?, @@server_id))")) {
+      long replicasBefore = counters.commands("r1") + counters.commands("r2");
+      Set<String> servers = new HashSet<>();
+      for (int i = 0; i < 30; i++) {
+        // the driver binds types on the first execution only: later ones leave them out
+        read.setInt(1, 1 + i % 3);
+        try (ResultSet rs = read.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).isEqualTo(new String[] {"one", "two", "three"}[i % 3]);
+          servers.add(rs.getString(2));
+        }
+      }
+      assertThat(servers).as("servers that ran the prepared SELECT").containsExactlyInAnyOrder("3", "4");
+      assertThat(counters.commands("r1") + counters.commands("r2") - replicasBefore).isGreaterThanOrEqualTo(29);
+
+      write.setInt(1, 100);
+      write.setString(2, "from ");
+      assertThat(write.executeUpdate()).isEqualTo(1);
+      try (Connection m1 = topology.root("m1")) {
+        assertThat(one(m1, "SELECT name FROM app.ps WHERE id = 100")).isEqualTo("from 1");
+      }
+    }
+  }
+
+  @Test
+  void manyStatementsAndTypeChangesKeepTheirMeaningOnEveryBackend() throws Exception {
+    try (Connection c = topology.connect("useServerPrepStmts=true")) {
+      for (int round = 0; round < 10; round++) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT CONCAT(?, '/', ?), @@server_id")) {
+          ps.setInt(1, round);
+          ps.setString(2, "s" + round);
+          try (ResultSet rs = ps.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo(round + "/s" + round);
+            assertThat(rs.getString(2)).isIn(REPLICAS);
+          }
+          ps.setString(1, "x");
+          ps.setLong(2, 7L);
+          try (ResultSet rs = ps.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("x/7");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void longDataAndCursorsStayOnTheConnectionThatPrepared() throws Exception {
+    try (Connection c = topology.connect("useServerPrepStmts=true&useCursorFetch=true&defaultFetchSize=1");
+        PreparedStatement withBlob = c.prepareStatement("SELECT LENGTH(?), @@server_id")) {
+      byte[] blob = "long data sent in pieces".getBytes(StandardCharsets.UTF_8);
+      withBlob.setBinaryStream(1, new ByteArrayInputStream(blob), blob.length);
+      try (ResultSet rs = withBlob.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).isEqualTo(blob.length);
+        assertThat(rs.getString(2)).as("COM_STMT_SEND_LONG_DATA went to the master").isEqualTo("1");
+      }
+      try (PreparedStatement cursor = c.prepareStatement("SELECT id, @@server_id FROM ps WHERE id <= ? ORDER BY id")) {
+        cursor.setFetchSize(1);
+        cursor.setInt(1, 3);
+        try (ResultSet rs = cursor.executeQuery()) {
+          int rows = 0;
+          while (rs.next()) {
+            rows++;
+            assertThat(rs.getString(2)).as("a cursor is fetched where it was opened").isEqualTo("1");
+          }
+          assertThat(rows).isEqualTo(3);
+        }
+      }
+    }
+  }
+
+  @Test
+  void preparedStatementsInTransactionsRunOnTheMaster() throws Exception {
+    try (Connection c = topology.connect("useServerPrepStmts=true");
+        PreparedStatement ps = c.prepareStatement("SELECT @@server_id FROM ps WHERE id = ?")) {
+      c.setAutoCommit(false);
+      ps.setInt(1, 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("1");
+      }
+      c.commit();
+      c.setAutoCommit(true);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isIn(REPLICAS);
+      }
+    }
+  }
+
+  @Test
+  void mariadbConnectorPreparedStatements() throws Exception {
+    try (Connection c = DriverManager.getConnection(topology.mariadbUrl("useServerPrepStmts=true"));
+        PreparedStatement ps = c.prepareStatement("SELECT name, @@server_id FROM ps WHERE id = ?")) {
+      Set<String> servers = new HashSet<>();
+      for (int i = 0; i < 20; i++) {
+        ps.setInt(1, 2);
+        try (ResultSet rs = ps.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).isEqualTo("two");
+          servers.add(rs.getString(2));
+        }
+      }
+      assertThat(servers).isSubsetOf(REPLICAS).isNotEmpty();
+      try (Statement s = c.createStatement()) {
+        assertThat(s.executeUpdate("UPDATE ps SET name = 'two' WHERE id = 2")).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void closedStatementsAreClosedOnTheReplicasToo() throws Exception {
+    try (Connection c = topology.connect("useServerPrepStmts=true")) {
+      for (int i = 0; i < 50; i++) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM ps WHERE id = ? + " + i)) {
+          ps.setInt(1, 1);
+          ps.executeQuery().close();
+        }
+      }
+      try (Connection r1 = topology.root("r1"); Connection r2 = topology.root("r2")) {
+        String count = "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
+            + " WHERE VARIABLE_NAME = 'PREPARED_STMT_COUNT'";
+        long open = Long.parseLong(one(r1, count)) + Long.parseLong(one(r2, count));
+        assertThat(open).as("statements left prepared on the replicas").isLessThan(5);
+      }
+    }
+  }
+}
