@@ -26,30 +26,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-command -v sysbench >/dev/null || { echo "sysbench not found: apt-get install sysbench" >&2; exit 2; }
-
-WORK="$(mktemp -d /tmp/tandem-bench.XXXXXX)"
-SANDBOX_PID=""
-HAPROXY_PID=""
-cleanup() {
-  [[ -n "$HAPROXY_PID" ]] && kill "$HAPROXY_PID" 2>/dev/null || true
-  if [[ -n "$SANDBOX_PID" ]]; then
-    kill "$SANDBOX_PID" 2>/dev/null || true
-    wait "$SANDBOX_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-echo "starting the sandbox (m1 on $BASE_PORT, proxy on $PROXY_PORT) ..."
-TANDEM_SANDBOX_DIR="$WORK/sandbox" "$ROOT/bin/tandem" sandbox --base-port "$BASE_PORT" --port "$PROXY_PORT" \
-  --dir "$WORK/sandbox" > "$WORK/sandbox.log" 2>&1 &
-SANDBOX_PID=$!
-for _ in $(seq 1 240); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT") 2>/dev/null; then break; fi
-  kill -0 "$SANDBOX_PID" 2>/dev/null || { cat "$WORK/sandbox.log"; echo "sandbox failed" >&2; exit 1; }
-  sleep 0.5
-done
+source "$ROOT/bench/sandbox.sh"
 
 TARGETS="direct:$BASE_PORT tandem:$PROXY_PORT"
 if command -v haproxy >/dev/null; then
@@ -66,15 +43,10 @@ listen mysql
   server m1 127.0.0.1:$BASE_PORT
 CFG
   haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
-  HAPROXY_PID=$!
+  EXTRA_PIDS+=($!)
   TARGETS="$TARGETS haproxy:$HAPROXY_PORT"
 fi
 
-SB=(sysbench --db-driver=mysql --mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app
-    --mysql-db=sbtest --tables=4 --table-size=10000 --mysql-ssl=off)
-SQL_CLIENT="$(command -v mariadb || true)"
-[[ -n "$SQL_CLIENT" ]] || { echo "mariadb client not found: apt-get install mariadb-client" >&2; exit 2; }
-"$SQL_CLIENT" -h127.0.0.1 -P"$PROXY_PORT" -uapp -papp --skip-ssl -e "CREATE DATABASE IF NOT EXISTS sbtest"
 "${SB[@]}" --mysql-port="$PROXY_PORT" --threads=4 "$TEST" prepare > "$WORK/prepare.log" 2>&1 || {
   cat "$WORK/prepare.log"; exit 1; }
 

@@ -3,12 +3,15 @@ package io.tandem.it;
 import static io.tandem.it.support.Sql.exec;
 import static io.tandem.it.support.Sql.one;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tandem.it.support.ProxyTopology;
+import io.tandem.router.split.UserRoutePolicy;
 import io.tandem.server.sandbox.SandboxProxyConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -37,7 +40,9 @@ class RoutingRulesIT {
 
   @BeforeAll
   static void start() throws Exception {
-    topology = ProxyTopology.startSplit(Map.of());
+    topology = ProxyTopology.startSplit(Map.of(ProxyTopology.HASH_USER, new UserRoutePolicy(
+        UserRoutePolicy.DefaultRoute.AUTO, null, UserRoutePolicy.Consistency.EVENTUAL,
+        UserRoutePolicy.DEFAULT_CONSISTENCY_TIMEOUT, UserRoutePolicy.NoReplica.ERROR)));
     try (Connection m1 = topology.root("m1")) {
       exec(m1,
           "CREATE TABLE app.rr_t (id INT AUTO_INCREMENT PRIMARY KEY, v INT, note VARCHAR(64))",
@@ -321,6 +326,40 @@ class RoutingRulesIT {
       // not replayable (a replica would compute its own values): their readers go to the master
       assertThat(row(c, "SELECT @rr_id, @rr_text, @@server_id")).containsExactly(MASTER, "from 1", MASTER);
       assertThat(one(c, "SELECT @@server_id FROM rr_t LIMIT 1")).as("reads without variables").isIn(REPLICAS);
+    }
+  }
+
+  @Test
+  void withNoEligibleReplicaReadsGoToTheMasterOrAreRefusedAsConfigured() throws Exception {
+    topology.awaitEligible("r1", "r2");
+    try (Connection r1 = topology.root("r1"); Connection r2 = topology.root("r2");
+        Connection strict = DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + topology.port()
+            + "/app?user=" + ProxyTopology.HASH_USER + "&password=" + ProxyTopology.HASH_PASSWORD
+            + "&sslMode=DISABLED");
+        Connection lenient = app()) {
+      long toMaster = topology.routers().counters().noReplicaToMaster();
+      long refused = topology.routers().counters().noReplicaRefused();
+      exec(r1, "STOP SLAVE");
+      exec(r2, "STOP SLAVE");
+      try {
+        topology.awaitIneligible("r1", "r2");
+        assertThat(one(lenient, "SELECT @@server_id")).as("no_replica: master").isEqualTo(MASTER);
+        assertThatThrownBy(() -> one(strict, "SELECT @@server_id"))
+            .as("no_replica: error").isInstanceOfSatisfying(SQLException.class, e -> {
+              assertThat(e.getErrorCode()).isEqualTo(1290);
+              assertThat(e.getSQLState()).isEqualTo("HY000");
+              assertThat(e.getMessage()).contains("no_replica=error");
+            });
+        assertThat(one(strict, "SELECT @@server_id FROM rr_t LIMIT 1 FOR UPDATE"))
+            .as("writes and locking reads are not affected").isEqualTo(MASTER);
+      } finally {
+        exec(r1, "START SLAVE");
+        exec(r2, "START SLAVE");
+      }
+      assertThat(topology.routers().counters().noReplicaToMaster()).isGreaterThan(toMaster);
+      assertThat(topology.routers().counters().noReplicaRefused()).isEqualTo(refused + 1);
+      topology.awaitEligible("r1", "r2");
+      assertThat(one(strict, "SELECT @@server_id")).as("the session goes on").isIn(REPLICAS);
     }
   }
 
