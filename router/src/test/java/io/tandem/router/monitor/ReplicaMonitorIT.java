@@ -254,6 +254,32 @@ class ReplicaMonitorIT {
     assertEligibleAgainLogged("r2");
   }
 
+  @Test
+  @Order(7)
+  void stoppedReplicationBetweenTheMastersMarksNobodyElseLagging() throws Exception {
+    awaitSnapshot("r1 and r2 eligible, m2 healthy", Duration.ofSeconds(10), System.nanoTime(),
+        t -> t.status("r1").eligible() && t.status("r2").eligible() && t.status("m2").healthy());
+    long stopped = System.nanoTime();
+    exec("m2", "STOP SLAVE"); // the standby no longer follows the active master
+    exec("m1", "STOP SLAVE"); // nor the active master the standby
+    try {
+      TopologySnapshot s = awaitSnapshot("m2 unhealthy", Duration.ofSeconds(2), stopped,
+          t -> !t.status("m2").healthy());
+      Thread.sleep(4 * INTERVAL.toMillis()); // several more checks
+      s = monitor.snapshot();
+      assertThat(s.status("m2").lastError()).isNotBlank();
+      assertThat(s.status("m1").reachable()).isTrue();
+      assertThat(s.status("m1").lag()).as("the active master is never lag-checked").isNull();
+      assertThat(s.status("m1").lastError()).isNull();
+      assertThat(s.eligibleReplicas()).extracting(BackendStatus::name)
+          .as("replicas of the active master are unaffected").containsExactly("r1", "r2");
+    } finally {
+      exec("m1", "START SLAVE");
+      exec("m2", "START SLAVE");
+    }
+    awaitSnapshot("m2 healthy again", Duration.ofSeconds(10), System.nanoTime(), t -> t.status("m2").healthy());
+  }
+
   // --- helpers ---------------------------------------------------------------------------
 
   /** Polls the monitor's snapshot until {@code condition} holds, at most {@code within} after {@code since}. */
