@@ -39,6 +39,23 @@ final class ClientCommand {
     return first.getUnsignedByte(first.readerIndex() + Packets.HEADER_SIZE + index);
   }
 
+  /**
+   * Whether the argument starts with {@code word} (upper-case ASCII; matched in any case) followed
+   * by a blank, {@code `} or {@code @}.
+   */
+  boolean startsWithWord(String word) {
+    if (length < word.length() + 2) {
+      return false;
+    }
+    for (int i = 0; i < word.length(); i++) {
+      if ((byteAt(1 + i) & 0xDF) != word.charAt(i)) {
+        return false;
+      }
+    }
+    int next = byteAt(1 + word.length());
+    return next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '`' || next == '@';
+  }
+
   /** The first frame, header included (a view owned by the command). */
   ByteBuf firstFrame() {
     return frames.get(0);

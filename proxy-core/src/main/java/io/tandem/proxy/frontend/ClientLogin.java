@@ -129,17 +129,17 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
       start(session, null, nextSequence);
       return;
     }
-    session.acquireBackend(context.writer()).addListener(f -> {
+    session.backends().acquire(context.writer()).addListener(f -> {
       if (!ctx.channel().isActive()) {
         if (f.isSuccess()) {
-          session.releaseBackend((BackendConnection) f.getNow());
+          session.backends().release((BackendConnection) f.getNow());
         }
         return;
       }
       if (f.isSuccess()) {
         start(session, (BackendConnection) f.getNow(), nextSequence);
       } else {
-        ClientSession.ErrorReply reply = ClientSession.ErrorReply.of(f.cause(), context.writer());
+        ErrorReply reply = ErrorReply.of(f.cause(), context.writer());
         refuse(reply.error(), reply.message(), nextSequence);
       }
     });

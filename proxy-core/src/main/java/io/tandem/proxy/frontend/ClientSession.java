@@ -5,45 +5,33 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import io.tandem.proxy.backend.BackendConnection;
 import io.tandem.proxy.backend.BackendCredentials;
-import io.tandem.proxy.backend.BackendException;
-import io.tandem.proxy.backend.BackendPool;
-import io.tandem.proxy.backend.PoolKey;
 import io.tandem.proxy.backend.ResponseSink;
-import io.tandem.proxy.config.BackendDefinition;
-import io.tandem.proxy.config.UserAccount;
-import io.tandem.proxy.protocol.Capabilities;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.ErrorCode;
 import io.tandem.proxy.protocol.Packets;
+import io.tandem.proxy.route.ReadYourWrites;
+import io.tandem.proxy.route.Route;
+import io.tandem.proxy.route.SessionRouter;
 import io.tandem.proxy.session.SessionState;
 import io.tandem.proxy.session.SessionStatements;
 import java.util.ArrayDeque;
-import io.tandem.proxy.backend.RowCollector;
-import io.tandem.proxy.route.ReadYourWrites;
-import io.tandem.proxy.route.Route;
-import io.tandem.proxy.session.GtidPosition;
-import io.tandem.proxy.route.SessionRouter;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Iterator;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The command phase of one client connection. Commands are taken one at a time in arrival
- * order (pipelined commands wait in a queue); each is answered by the proxy itself (COM_QUIT,
- * KILL, COM_CHANGE_USER, unsupported commands) or relayed to the session's backend connection,
+ * The command loop of one client connection. Commands ({@link CommandAssembler} joins their
+ * frames) are taken one at a time in arrival order, pipelined ones waiting in a queue; each is
+ * answered by the proxy itself (COM_QUIT, KILL: {@link KillCommand}, COM_CHANGE_USER:
+ * {@link ChangeUser}, unsupported commands) or routed by the session's router and relayed
+ * ({@link CommandRelay}) to the session's connection to that backend ({@link SessionBackends}),
  * whose response bytes flow back untouched with backpressure both ways. The session tracks its
- * state ({@link SessionState}) so that a replacement backend connection can be brought to it.
+ * state ({@link SessionState}) from the commands that succeed, so that its other connections,
+ * and replacements of lost ones, can be brought to it.
  *
- * <p>Today every command goes to the active master over one connection held for the session's
- * life; the connection is reset and pooled when the client leaves, or closed if it is mid-response.
+ * <p>The connections are reset and pooled when the client leaves, or closed if they are
+ * mid-response.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter
     implements ResponseSink, BackendConnection.WritabilityListener {
@@ -57,42 +45,31 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private final long connectionId;
   private final int capabilities;
   private final byte[] scramble;
-  private BackendCredentials credentials;
+  /** The session's state (replaced on COM_CHANGE_USER). */
   private SessionState state;
-  private final BackendPool pool;
+  private final SessionBackends backends;
   private final SessionRouter router;
-  /** The router's read-your-writes bookkeeping, or null for eventually consistent reads. */
-  private final ReadYourWrites readYourWrites;
+  private final WritePosition writePosition;
+  private final CommandRelay commandRelay;
   /** The session's binary prepared statements. */
   private final PreparedStatements statements = new PreparedStatements();
-  /** The prepared statement the current COM_STMT_EXECUTE runs, when it may run away from its connection. */
-  private PreparedStatements.Statement executing;
-  /** The write position is being read from the master: commands wait. */
-  private boolean readingPosition;
-  /** This session's backend connections, by backend name. */
-  private final Map<String, BackendConnection> connections = new HashMap<>();
-  /** The connection running (or that last ran) a command. */
-  private BackendConnection backend;
-  private Route currentRoute;
-  /** Session commands in the order they succeeded; connections catch up lazily. */
-  private final List<SessionCommand> history = new ArrayList<>();
-  /** For connections that joined with the state snapshot: history entries before this index that the snapshot covers are skipped. */
-  private final Map<BackendConnection, Integer> joinedAt = new java.util.IdentityHashMap<>();
-  /** {@link #currentSql} is already covered by the state snapshot. */
-  private boolean currentInSnapshot;
 
+  private final CommandAssembler assembler;
   private final ArrayDeque<ClientCommand> queue = new ArrayDeque<>();
+  /** The command running, or null between commands. */
   private ClientCommand current;
   private String currentSql;
+  /** {@link #currentSql} is already covered by the state snapshot. */
+  private boolean currentInSnapshot;
   /** What recording the command's effect needs once its frames are gone: schema or option. */
   private String currentArgument;
+  /** Some of the current command's response reached the client. */
   private boolean relayedAny;
-  private List<ByteBuf> assembling;
-  private int assembledLength;
-  private int nextSequence;
+  /** The client is sending a file for LOAD DATA LOCAL INFILE: its frames go to the backend as they are. */
   private boolean localInfile;
   private boolean closing;
-  private AuthExchange changeUser;
+  /** The COM_CHANGE_USER whose authentication is under way, or null. */
+  private ChangeUser changeUser;
 
   ClientSession(ProxyContext context, Channel client, long connectionId, int capabilities,
       byte[] scramble, BackendCredentials credentials, SessionState state) {
@@ -101,11 +78,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     this.client = client;
     this.connectionId = connectionId;
     this.capabilities = capabilities;
-    this.credentials = credentials;
     this.state = state;
-    this.pool = context.pool(client.eventLoop());
+    this.backends = new SessionBackends(context.pool(client.eventLoop()), client.eventLoop(), connectionId,
+        capabilities, credentials, state);
     this.router = context.routers.newSession(state.user());
-    this.readYourWrites = router.readYourWrites();
+    ReadYourWrites readYourWrites = router.readYourWrites();
+    this.writePosition = new WritePosition(readYourWrites, backends, context.writer(), connectionId);
+    this.commandRelay = new CommandRelay(this, backends, router, readYourWrites, writePosition, context.writer(),
+        connectionId);
+    this.assembler = new CommandAssembler(context.settings.maxPacketSize(), this::fatal);
   }
 
   long connectionId() {
@@ -120,22 +101,26 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     return client;
   }
 
+  /** The session's state (replaced on COM_CHANGE_USER). */
+  SessionState state() {
+    return state;
+  }
+
+  /** The session is over: work still under way for it drops its command (already released). */
+  boolean closing() {
+    return closing;
+  }
+
+  /** The session's backend connections. */
+  SessionBackends backends() {
+    return backends;
+  }
+
   /** Login is done; {@code first} is the connection that checked the schema, or null. */
   void started(BackendConnection first) {
     if (first != null) {
-      adopt(first);
+      backends.adopt(first);
     }
-  }
-
-  /**
-   * A connection that was brought to the state snapshot joins the session: it still needs the
-   * session commands the snapshot does not cover (e.g. {@code SELECT ... INTO @var}).
-   */
-  private void adopt(BackendConnection c) {
-    c.historyApplied(0);
-    joinedAt.put(c, history.size());
-    connections.put(c.backend().name(), c);
-    backend = c;
   }
 
   // ---------------------------------------------------------------- client input
@@ -152,32 +137,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       return;
     }
     if (changeUser != null) {
-      continueChangeUser(frame);
+      changeUser.onFrame(frame);
       return;
     }
-    int sequence = Packets.sequenceId(frame, frame.readerIndex());
-    int length = Packets.payloadLength(frame, frame.readerIndex());
-    if (sequence != (assembling == null ? 0 : nextSequence)) {
-      frame.release();
-      fatal(ErrorCode.NET_PACKETS_OUT_OF_ORDER, "Got packets out of order", sequence + 1);
+    ClientCommand command = assembler.add(frame);
+    if (command == null) {
       return;
     }
-    if (assembling == null) {
-      assembling = new ArrayList<>(1);
-    }
-    assembling.add(frame);
-    assembledLength += length;
-    nextSequence = (sequence + 1) & 0xFF;
-    if (assembledLength > context.settings.maxPacketSize()) {
-      fatal(ErrorCode.NET_PACKET_TOO_LARGE, "Got a packet bigger than 'max_allowed_packet' bytes", nextSequence);
-      return;
-    }
-    if (length == Packets.MAX_PAYLOAD) {
-      return;
-    }
-    queue.add(new ClientCommand(assembling, assembledLength));
-    assembling = null;
-    assembledLength = 0;
+    queue.add(command);
     if (queue.size() >= QUEUE_HIGH) {
       client.config().setAutoRead(false);
     }
@@ -185,7 +152,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   }
 
   private void processQueue() {
-    while (current == null && !readingPosition && !closing && !queue.isEmpty()) {
+    while (current == null && !writePosition.reading() && !closing && !queue.isEmpty()) {
       current = queue.poll();
       if (queue.size() <= QUEUE_LOW && !client.config().isAutoRead()) {
         client.config().setAutoRead(true);
@@ -193,7 +160,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       relayedAny = false;
       currentSql = null;
       currentArgument = null;
-      executing = null;
       dispatch(current);
     }
   }
@@ -207,7 +173,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         close();
       }
       case CommandCode.PING -> {
-        if (backend == null) {
+        if (backends.current() == null) {
           answerOk();
         } else {
           relay(command, router.routeCommand(code));
@@ -217,7 +183,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case CommandCode.PROCESS_KILL -> {
         long id = command.length() >= 5 ? command.firstPayload().getUnsignedIntLE(1) : -1;
         command.release();
-        kill(id, false);
+        KillCommand.run(this, context.registry, id, false);
       }
       case CommandCode.CHANGE_USER -> startChangeUser(command);
       case CommandCode.INIT_DB -> {
@@ -266,9 +232,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       default -> false;
     };
     boolean maybeSessionChange = switch (first) {
-      case 'S', 's', 'U', 'u' -> startsWithWord(command, "SET") || startsWithWord(command, "USE");
-      case 'P', 'p' -> startsWithWord(command, "PREPARE");
-      case 'D', 'd' -> startsWithWord(command, "DEALLOCATE") || startsWithWord(command, "DROP");
+      case 'S', 's', 'U', 'u' -> command.startsWithWord("SET") || command.startsWithWord("USE");
+      case 'P', 'p' -> command.startsWithWord("PREPARE");
+      case 'D', 'd' -> command.startsWithWord("DEALLOCATE") || command.startsWithWord("DROP");
       default -> false;
     };
     String sql = maybeKill || maybeSessionChange || router.inspectsStatements() ? command.text() : null;
@@ -276,7 +242,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       KillStatement kill = KillStatement.parse(sql);
       if (kill != null) {
         command.release();
-        kill(kill.id(), kill.queryOnly());
+        KillCommand.run(this, context.registry, kill.id(), kill.queryOnly());
         return;
       }
     }
@@ -301,63 +267,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       relay(command, router.routeCommand(CommandCode.STMT_EXECUTE));
       return;
     }
-    executing = s;
-    relay(command, router.routeExecute(s.sql));
-  }
-
-  /**
-   * Sends the command on {@code c}, which is at the session's state; an execution of a statement
-   * prepared on another connection goes with the id it has on {@code c}, prepared there first if
-   * needed.
-   */
-  private void sendReady(BackendConnection c, ClientCommand command) {
-    PreparedStatements.Statement s = executing;
-    if (s == null || c == s.home || !s.home.isOpen() && c.backend().equals(s.home.backend())) {
-      backend = c;
-      send(command);
-      return;
-    }
-    PreparedStatements.Copy copy = s.on(c);
-    if (copy != null) {
-      sendCopy(c, command, s, copy);
-      return;
-    }
-    c.execute(CommandCode.STMT_PREPARE, s.sql.getBytes(java.nio.charset.StandardCharsets.UTF_8)).addListener(f -> {
-      if (closing) {
-        command.release();
-        return;
-      }
-      if (f.isSuccess() && f.getNow() == null && c.preparedStatementId() >= 0) {
-        sendCopy(c, command, s, s.preparedOn(c, c.preparedStatementId()));
-      } else {
-        log.debug("client {}: preparing on {} failed ({}); executing on the master", connectionId, c,
-            f.isSuccess() ? f.getNow() : f.cause());
-        executing = null;
-        relay(command, router.toMaster(currentRoute));
-      }
-    });
-  }
-
-  private void sendCopy(BackendConnection c, ClientCommand command, PreparedStatements.Statement s,
-      PreparedStatements.Copy copy) {
-    ByteBuf frame = command.firstFrame();
-    ByteBuf ready = PreparedStatements.forCopy(frame, s, copy, client.alloc());
-    if (ready == null) {
-      executing = null; // parameter types never seen: only the preparing connection knows them
-      relay(command, router.toMaster(currentRoute));
-      return;
-    }
-    if (ready != frame) {
-      command.replaceOnlyFrame(ready);
-    }
-    backend = c;
-    send(command);
+    commandRelay.relayExecution(command, s, router.routeExecute(s.sql));
   }
 
   /** The statement is gone: so are its copies on other connections (COM_STMT_CLOSE has no answer). */
   private void closeCopies(PreparedStatements.Statement s) {
     s.copies().forEach((c, copy) -> {
-      if (c.isOpen() && !c.busy() && connections.get(c.backend().name()) == c) {
+      if (c.isOpen() && !c.busy() && backends.holds(c)) {
         byte[] id = new byte[4];
         java.nio.ByteBuffer.wrap(id).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt((int) copy.id);
         c.execute(CommandCode.STMT_CLOSE, id);
@@ -365,232 +281,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     });
   }
 
-  /** Whether the statement starts with {@code word} (ASCII, any case) followed by a blank. */
-  private static boolean startsWithWord(ClientCommand command, String word) {
-    if (command.length() < word.length() + 2) {
-      return false;
-    }
-    for (int i = 0; i < word.length(); i++) {
-      if ((command.byteAt(1 + i) & 0xDF) != word.charAt(i)) {
-        return false;
-      }
-    }
-    int next = command.byteAt(1 + word.length());
-    return next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '`' || next == '@';
-  }
+  // ---------------------------------------------------------------- relaying, and the response
 
-  // ---------------------------------------------------------------- relaying
-
+  /** Relays {@code command} along {@code route} (see {@link CommandRelay}). */
   private void relay(ClientCommand command, Route route) {
-    currentRoute = route;
-    if (route.refusal() != null) {
-      command.release();
-      router.completed(route, state.serverStatus(), true);
-      answerError(ErrorCode.OPTION_PREVENTS_STATEMENT, route.refusal());
-      return;
-    }
-    if (route.awaitWrites() && readYourWrites != null) {
-      relayAfterWrites(command, route);
-      return;
-    }
-    withConnection(command, route, c -> catchUp(c, command));
+    commandRelay.relay(command, route);
   }
 
-  /**
-   * Runs {@code next} with the session's connection to the route's backend, brought to the
-   * session's state (opened or taken from the pool first if needed); on failure the client gets
-   * the error and {@code command} is released.
-   */
-  private void withConnection(ClientCommand command, Route route, java.util.function.Consumer<BackendConnection> next) {
-    BackendDefinition target = route.backend();
-    BackendConnection c = connections.get(target.name());
-    if (c != null && c.isOpen()) {
-      next.accept(c);
-      return;
-    }
-    if (c != null) {
-      connections.remove(target.name());
-      joinedAt.remove(c);
-      if (backend == c) {
-        backend = null;
-      }
-      if (state.pinned() && target.equals(context.writer())) {
-        command.release();
-        log.warn("client {}: backend {} connection lost between commands with a transaction or prepared statements open; closing", connectionId, c);
-        fatal(ErrorCode.LOST_CONNECTION, "Lost connection to backend '" + target.name()
-            + "' with an open transaction or prepared statements", 1);
-        return;
-      }
-    }
-    acquireBackend(target).addListener(f -> {
-      if (closing) {
-        command.release();
-        if (f.isSuccess()) {
-          releaseBackend((BackendConnection) f.getNow());
-        }
-        return;
-      }
-      if (!f.isSuccess()) {
-        command.release();
-        router.completed(route, state.serverStatus(), true);
-        ErrorReply reply = ErrorReply.of(f.cause(), target);
-        answerError(reply.error(), reply.message());
-        return;
-      }
-      BackendConnection fresh = (BackendConnection) f.getNow();
-      adopt(fresh);
-      next.accept(fresh);
-    });
-  }
-
-  // ---------------------------------------------------------------- read-your-writes
-
-  /**
-   * A replica read that must see the session's writes: the write position is read from the
-   * master if still pending, then the replica waits for it unless it is known to have it; a
-   * replica that does not get there in time gives way to the master. See {@link ReadYourWrites}.
-   */
-  private void relayAfterWrites(ClientCommand command, Route route) {
-    if (readYourWrites.positionPending()) {
-      readWritePosition(known -> {
-        if (closing) {
-          command.release();
-        } else if (known) {
-          relayAfterWrites(command, route);
-        } else {
-          relay(command, router.toMaster(route));
-        }
-      });
-      return;
-    }
-    if (readYourWrites.position().isEmpty() || readYourWrites.applied(route.backend())) {
-      withConnection(command, route, c -> catchUp(c, command));
-      return;
-    }
-    withConnection(command, route, c -> RowCollector.query(c,
-        GtidQueries.await(c, readYourWrites.position(), readYourWrites.timeout())).whenComplete((rows, e) -> {
-          if (closing) {
-            command.release();
-            return;
-          }
-          if (e == null && !rows.isEmpty() && "0".equals(rows.rows().get(0).get(0))) {
-            readYourWrites.appliedOn(route.backend());
-            catchUp(c, command);
-          } else {
-            readYourWrites.notApplied(route.backend());
-            relay(command, router.toMaster(route));
-          }
-        }));
-  }
-
-  /**
-   * Reads the position of the session's last write from its master connection into the router;
-   * {@code done} learns whether it is known now. Commands wait meanwhile.
-   */
-  private void readWritePosition(java.util.function.Consumer<Boolean> done) {
-    BackendConnection master = connections.get(context.writer().name());
-    if (master == null || !master.isOpen() || master.busy()) {
-      readYourWrites.positionRead(null);
-      done.accept(false);
-      return;
-    }
-    readingPosition = true;
-    RowCollector.query(master, GtidQueries.writePosition(master)).whenComplete((rows, e) -> {
-      readingPosition = false;
-      GtidPosition position = null;
-      if (e == null && !rows.isEmpty()) {
-        try {
-          position = GtidPosition.parse(rows.rows().get(0).get(0));
-        } catch (IllegalArgumentException unknown) {
-          log.warn("client {}: cannot read the write position {}: {}", connectionId, master, unknown.getMessage());
-        }
-      }
-      readYourWrites.positionRead(position);
-      done.accept(position != null);
-    });
-  }
-
-  /** Runs the session commands {@code c} missed, then the command. */
-  private void catchUp(BackendConnection c, ClientCommand command) {
-    int joined = joinedAt.getOrDefault(c, 0);
-    while (c.historyApplied() < history.size() && c.historyApplied() < joined
-        && history.get(c.historyApplied()).inSnapshot()) {
-      c.historyApplied(c.historyApplied() + 1);
-    }
-    if (c.historyApplied() >= history.size()) {
-      sendReady(c, command);
-      return;
-    }
-    String next = history.get(c.historyApplied()).sql();
-    c.query(next).addListener(f -> {
-      if (closing) {
-        command.release();
-        return;
-      }
-      if (f.isSuccess() && f.getNow() == null) {
-        c.historyApplied(c.historyApplied() + 1);
-        catchUp(c, command);
-        return;
-      }
-      // the connection cannot follow the session: drop it and start afresh
-      log.info("client {}: backend {} could not replay a session command ({}); reconnecting", connectionId, c,
-          f.isSuccess() ? f.getNow() : f.cause().toString());
-      connections.remove(c.backend().name());
-      joinedAt.remove(c);
-      c.close();
-      relay(command, currentRoute);
-    });
-  }
-
-  /** A backend connection brought to this session's state: pooled or new, then replayed. */
-  Future<BackendConnection> acquireBackend(BackendDefinition target) {
-    PoolKey key = new PoolKey(target.name(), credentials.user(),
-        capabilities & Capabilities.SESSION_SHAPING, state.collationId());
-    Promise<BackendConnection> ready = client.eventLoop().newPromise();
-    pool.acquire(target, credentials, key, state.schema()).addListener(f -> {
-      if (!f.isSuccess()) {
-        ready.setFailure(f.cause());
-        return;
-      }
-      replay((BackendConnection) f.getNow(), state.replayStatements().iterator(), ready);
-    });
-    return ready;
-  }
-
-  private void replay(BackendConnection c, Iterator<String> statements, Promise<BackendConnection> ready) {
-    if (!statements.hasNext()) {
-      if (state.multiStatements() != null) {
-        byte[] option = {(byte) (state.multiStatements() ? 0 : 1), 0};
-        c.execute(CommandCode.SET_OPTION, option).addListener(f -> finishReplay(c, f, ready, null));
-        return;
-      }
-      ready.setSuccess(c);
-      return;
-    }
-    c.query(statements.next()).addListener(f -> finishReplay(c, f, ready, statements));
-  }
-
-  private void finishReplay(BackendConnection c, Future<?> f, Promise<BackendConnection> ready,
-      Iterator<String> statements) {
-    if (!f.isSuccess() || f.getNow() != null) {
-      c.close();
-      ready.setFailure(f.isSuccess()
-          ? new BackendException(c.backend().name() + ": replaying session state failed: " + f.getNow())
-          : f.cause());
-    } else if (statements == null) {
-      ready.setSuccess(c);
-    } else {
-      replay(c, statements, ready);
-    }
-  }
-
-  void releaseBackend(BackendConnection c) {
-    pool.release(c);
-  }
-
-  private void send(ClientCommand command) {
+  /** Sends {@code command} on {@code c}, which is ready for it; its response comes back here. */
+  void send(BackendConnection c, ClientCommand command) {
+    backends.use(c);
     int code = command.code();
-    boolean answered = backend.send(command.takeFrames(), code, this);
+    boolean answered = c.send(command.takeFrames(), code, this);
     if (code == CommandCode.STMT_CLOSE) {
       state.preparedStatementClosed();
     }
@@ -604,7 +306,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     relayedAny = true;
     client.write(bytes, client.voidPromise());
     if (!client.isWritable()) {
-      backend.setAutoRead(false);
+      backends.current().setAutoRead(false);
     }
   }
 
@@ -619,22 +321,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       state.serverStatus(serverStatus);
       currentInSnapshot = false;
       recordStateChange();
-      if (currentRoute != null && currentRoute.sessionCommand()) {
+      if (commandRelay.route() != null && commandRelay.route().sessionCommand()) {
         boolean initDb = current.code() == CommandCode.INIT_DB;
         String sql = initDb ? "USE `" + currentArgument.replace("`", "``") + "`" : currentSql;
         if (sql != null) {
-          history.add(new SessionCommand(sql, initDb || currentInSnapshot));
-          backend.historyApplied(history.size());
+          backends.sessionCommand(sql, initDb || currentInSnapshot);
         }
       }
     }
-    if (currentRoute != null) {
-      router.completed(currentRoute, serverStatus, error != null);
+    if (commandRelay.route() != null) {
+      router.completed(commandRelay.route(), serverStatus, error != null);
     }
     finishCommand();
   }
 
   private void recordStateChange() {
+    BackendConnection backend = backends.current();
     switch (current.code()) {
       case CommandCode.QUERY -> {
         if (currentSql != null) {
@@ -667,6 +369,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   }
 
   private void forwardInfileData(ByteBuf frame) {
+    BackendConnection backend = backends.current();
     boolean last = Packets.payloadLength(frame, frame.readerIndex()) == 0;
     if (last) {
       localInfile = false;
@@ -686,21 +389,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (localInfile && backend != null) {
-      backend.flushWrites();
+    if (localInfile && backends.current() != null) {
+      backends.current().flushWrites();
     }
   }
 
   @Override
   public void failed(Throwable cause) {
-    BackendConnection lost = backend;
-    backend = null;
-    if (lost != null) {
-      connections.remove(lost.backend().name(), lost);
-      joinedAt.remove(lost);
-    }
-    if (currentRoute != null) {
-      router.completed(currentRoute, state.serverStatus(), true);
+    BackendConnection lost = backends.currentLost();
+    if (commandRelay.route() != null) {
+      router.completed(commandRelay.route(), state.serverStatus(), true);
     }
     log.warn("client {}: backend {} lost during a command: {}", connectionId, lost, cause.getMessage());
     if (!relayedAny) {
@@ -711,14 +409,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     }
   }
 
-  private void finishCommand() {
+  /** The command is answered: its frames go, and the next command may run. */
+  void finishCommand() {
     if (current != null) {
       current.release();
       current = null;
     }
-    if (readYourWrites != null && readYourWrites.positionPending() && queue.isEmpty() && !closing) {
+    if (writePosition.pending() && queue.isEmpty() && !closing) {
       // the client is idle (reading the write's answer): read the position now, off its path
-      readWritePosition(known -> processQueue());
+      writePosition.read(known -> processQueue());
       return;
     }
     processQueue();
@@ -726,98 +425,33 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (client.isWritable() && backend != null) {
-      backend.setAutoRead(true);
+    if (client.isWritable() && backends.current() != null) {
+      backends.current().setAutoRead(true);
     }
     ctx.fireChannelWritabilityChanged();
   }
 
   // ---------------------------------------------------------------- answered by the proxy
 
-  private void answerOk() {
+  /** Answers the command with OK, then goes on with the next. */
+  void answerOk() {
     client.writeAndFlush(Packets.ok(client.alloc(), 1, state.serverStatus()));
     finishCommand();
   }
 
-  private void answerError(ErrorCode error, String message) {
+  /** Answers the command with an error, then goes on with the next. */
+  void answerError(ErrorCode error, String message) {
     client.writeAndFlush(Packets.error(client.alloc(), 1, error, message));
     finishCommand();
   }
 
   /** Answers with an error and closes the connection (protocol violations, lost state). */
-  private void fatal(ErrorCode error, String message, int sequence) {
+  void fatal(ErrorCode error, String message, int sequence) {
     log.info("client {} ({}): {} {}", connectionId, client.remoteAddress(), error.code(), message);
     client.writeAndFlush(Packets.error(client.alloc(), sequence & 0xFF, error, message))
         .addListener(ChannelFutureListener.CLOSE);
     close();
   }
-
-  private void kill(long id, boolean queryOnly) {
-    ClientSession target = context.registry.get(id);
-    if (target == null) {
-      answerError(ErrorCode.NO_SUCH_THREAD, "Unknown thread id: " + id);
-      return;
-    }
-    if (!target.user().equals(user())) {
-      answerError(ErrorCode.KILL_DENIED, "You are not owner of thread " + id);
-      return;
-    }
-    if (target == this) {
-      if (queryOnly) {
-        answerOk();
-      } else {
-        close();
-      }
-      return;
-    }
-    target.client.eventLoop().submit(target::runningBackendThread).addListener(f -> {
-      BackendThread thread = f.isSuccess() ? (BackendThread) f.getNow() : null;
-      client.eventLoop().execute(() -> killBackendThread(target, thread, queryOnly));
-    });
-  }
-
-  /** The backend thread running this session's command, or null when idle. Own event loop only. */
-  private BackendThread runningBackendThread() {
-    BackendConnection c = backend;
-    return c != null && c.busy() ? new BackendThread(c.backend(), c.threadId()) : null;
-  }
-
-  private void killBackendThread(ClientSession target, BackendThread thread, boolean queryOnly) {
-    if (thread == null) {
-      if (!queryOnly) {
-        target.client.close();
-      }
-      answerOk();
-      return;
-    }
-    PoolKey key = new PoolKey(thread.backend().name(), credentials.user(),
-        capabilities & Capabilities.SESSION_SHAPING, state.collationId());
-    pool.acquire(thread.backend(), credentials, key, null).addListener(f -> {
-      if (!f.isSuccess()) {
-        ErrorReply reply = ErrorReply.of(f.cause(), thread.backend());
-        answerError(reply.error(), reply.message());
-        return;
-      }
-      BackendConnection side = (BackendConnection) f.getNow();
-      side.query((queryOnly ? "KILL QUERY " : "KILL CONNECTION ") + thread.threadId()).addListener(k -> {
-        pool.release(side);
-        if (!queryOnly) {
-          target.client.close();
-        }
-        if (k.isSuccess() && k.getNow() != null && ((Packets.ErrorInfo) k.getNow()).error().code() != 1094) {
-          Packets.ErrorInfo e = (Packets.ErrorInfo) k.getNow();
-          answerError(e.error(), e.message());
-        } else {
-          answerOk();
-        }
-      });
-    });
-  }
-
-  private record BackendThread(BackendDefinition backend, long threadId) {}
-
-  /** A session command that succeeded, and whether the state snapshot already covers it. */
-  private record SessionCommand(String sql, boolean inSnapshot) {}
 
   // ---------------------------------------------------------------- COM_CHANGE_USER
 
@@ -831,84 +465,44 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       return;
     }
     command.release();
-    changeUser = new AuthExchange(context, client, scramble, client.pipeline().get("tls") != null,
-        new AuthExchange.Outcome() {
-          @Override
-          public void authenticated(UserAccount account, BackendCredentials newCredentials, int nextSequence) {
-            changeUser = null;
-            connections.values().forEach(pool::release);
-            connections.clear();
-            statements.clear();
-            joinedAt.clear();
-            history.clear();
-            backend = null;
-            credentials = newCredentials;
-            state = new SessionState(account.name(), request.collationId() > 0 ? request.collationId() : state.collationId(),
-                request.schema());
-            if (request.schema() == null) {
-              client.writeAndFlush(Packets.ok(client.alloc(), nextSequence, state.serverStatus()));
-              finishCommand();
-              return;
-            }
-            acquireBackend(context.writer()).addListener(f -> {
-              if (f.isSuccess()) {
-                adopt((BackendConnection) f.getNow());
-                client.writeAndFlush(Packets.ok(client.alloc(), nextSequence, state.serverStatus()));
-              } else {
-                ErrorReply reply = ErrorReply.of(f.cause(), context.writer());
-                client.writeAndFlush(Packets.error(client.alloc(), nextSequence, reply.error(), reply.message()));
-              }
-              finishCommand();
-            });
-          }
-
-          @Override
-          public void denied(ErrorCode error, String message, int nextSequence) {
-            changeUser = null;
-            fatal(error, message, nextSequence);
-          }
-        });
-    changeUser.begin(request.user(), request.authPlugin(), request.authResponse(), 0);
+    changeUser = new ChangeUser(this, context, scramble, request);
+    changeUser.begin();
   }
 
-  private void continueChangeUser(ByteBuf frame) {
-    try {
-      int sequence = Packets.sequenceId(frame, frame.readerIndex());
-      ByteBuf payload = frame.slice(frame.readerIndex() + Packets.HEADER_SIZE,
-          frame.readableBytes() - Packets.HEADER_SIZE);
-      changeUser.onPacket(payload, sequence);
-    } finally {
-      frame.release();
-    }
+  /**
+   * COM_CHANGE_USER authenticated the client as {@code user}: the session starts afresh, without
+   * backend connections or prepared statements, in {@code schema} (null: none) and the collation
+   * asked for (0: the current one). Returns the new state.
+   */
+  SessionState userChanged(String user, BackendCredentials credentials, int collationId, String schema) {
+    changeUser = null;
+    statements.clear();
+    state = new SessionState(user, collationId > 0 ? collationId : state.collationId(), schema);
+    backends.userChanged(credentials, state);
+    return state;
+  }
+
+  /** COM_CHANGE_USER did not authenticate the client: it gets the error and is disconnected. */
+  void changeUserDenied(ErrorCode error, String message, int sequence) {
+    changeUser = null;
+    fatal(error, message, sequence);
   }
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Closes the client connection and gives the backend connection back (or closes it). */
+  /** Closes the client connection and gives the backend connections back (or closes them). */
   void close() {
     if (closing) {
       return;
     }
     closing = true;
-    if (assembling != null) {
-      assembling.forEach(ByteBuf::release);
-      assembling = null;
-    }
+    assembler.release();
     queue.forEach(ClientCommand::release);
     queue.clear();
     if (current != null) {
       current.release();
     }
-    for (BackendConnection c : connections.values()) {
-      if (c.busy() || (localInfile && c == backend)) {
-        c.close();
-      } else {
-        pool.release(c);
-      }
-    }
-    connections.clear();
-    joinedAt.clear();
-    backend = null;
+    backends.close(localInfile);
     router.closed();
     context.registry.closed(connectionId);
     client.close();
@@ -924,16 +518,5 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     log.info("client {} ({}) connection error: {}", connectionId, client.remoteAddress(), cause.toString());
     close();
-  }
-
-  /** The ERR a client gets when its backend could not be used. */
-  record ErrorReply(ErrorCode error, String message) {
-    static ErrorReply of(Throwable cause, BackendDefinition backend) {
-      if (cause instanceof BackendException e && e.serverError() != null) {
-        return new ErrorReply(e.serverError().error(), e.serverError().message());
-      }
-      return new ErrorReply(ErrorCode.CANNOT_CONNECT, "Can't connect to backend '" + backend.name()
-          + "' (" + backend.address() + "): " + cause.getMessage());
-    }
   }
 }

@@ -1,0 +1,17 @@
+package io.tandem.proxy.frontend;
+
+import io.tandem.proxy.backend.BackendException;
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.protocol.ErrorCode;
+
+/** The ERR a client gets when its backend could not be used. */
+record ErrorReply(ErrorCode error, String message) {
+
+  static ErrorReply of(Throwable cause, BackendDefinition backend) {
+    if (cause instanceof BackendException e && e.serverError() != null) {
+      return new ErrorReply(e.serverError().error(), e.serverError().message());
+    }
+    return new ErrorReply(ErrorCode.CANNOT_CONNECT, "Can't connect to backend '" + backend.name()
+        + "' (" + backend.address() + "): " + cause.getMessage());
+  }
+}

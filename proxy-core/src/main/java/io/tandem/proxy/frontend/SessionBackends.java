@@ -1,0 +1,257 @@
+package io.tandem.proxy.frontend;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.tandem.proxy.backend.BackendConnection;
+import io.tandem.proxy.backend.BackendCredentials;
+import io.tandem.proxy.backend.BackendException;
+import io.tandem.proxy.backend.BackendPool;
+import io.tandem.proxy.backend.PoolKey;
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.protocol.Capabilities;
+import io.tandem.proxy.protocol.CommandCode;
+import io.tandem.proxy.session.SessionState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The backend connections of one client session, at most one per backend, taken from the event
+ * loop's pool and given back to it. A connection joins the session brought to the state snapshot
+ * ({@link SessionState#replayStatements()}); session commands that succeed later on one
+ * connection are kept in order in a history, and the others run what they missed on their next
+ * use ({@link #catchUp}). Used on the session's event loop only.
+ */
+final class SessionBackends {
+
+  private static final Logger log = LoggerFactory.getLogger(SessionBackends.class);
+
+  private final BackendPool pool;
+  private final EventLoop loop;
+  /** The client connection's id, for the log. */
+  private final long connectionId;
+  /** The client's capabilities; those that shape a session are part of the pool key. */
+  private final int capabilities;
+  /** Who the connections log in as (replaced on COM_CHANGE_USER). */
+  private BackendCredentials credentials;
+  /** The session's state, which a joining connection is brought to (replaced on COM_CHANGE_USER). */
+  private SessionState state;
+  /** This session's backend connections, by backend name. */
+  private final Map<String, BackendConnection> connections = new HashMap<>();
+  /** The connection running (or that last ran) a command. */
+  private BackendConnection current;
+  /** Session commands in the order they succeeded; connections catch up lazily. */
+  private final List<SessionCommand> history = new ArrayList<>();
+  /** For connections that joined with the state snapshot: history entries before this index that the snapshot covers are skipped. */
+  private final Map<BackendConnection, Integer> joinedAt = new IdentityHashMap<>();
+  /** The session has ended; connections still arriving go back to the pool. */
+  private boolean closed;
+
+  SessionBackends(BackendPool pool, EventLoop loop, long connectionId, int capabilities,
+      BackendCredentials credentials, SessionState state) {
+    this.pool = pool;
+    this.loop = loop;
+    this.connectionId = connectionId;
+    this.capabilities = capabilities;
+    this.credentials = credentials;
+    this.state = state;
+  }
+
+  /** The connection running (or that last ran) a command, or null. */
+  BackendConnection current() {
+    return current;
+  }
+
+  /** {@code c} runs the session's next command. */
+  void use(BackendConnection c) {
+    current = c;
+  }
+
+  /** The session's connection to {@code backend}, open or not, or null. */
+  BackendConnection connection(BackendDefinition backend) {
+    return connections.get(backend.name());
+  }
+
+  /** Whether {@code c} is still the session's connection to its backend. */
+  boolean holds(BackendConnection c) {
+    return connections.get(c.backend().name()) == c;
+  }
+
+  /**
+   * A connection that was brought to the state snapshot joins the session and becomes the current
+   * one: it still needs the session commands the snapshot does not cover (e.g.
+   * {@code SELECT ... INTO @var}).
+   */
+  void adopt(BackendConnection c) {
+    c.historyApplied(0);
+    joinedAt.put(c, history.size());
+    connections.put(c.backend().name(), c);
+    current = c;
+  }
+
+  /** {@code c} was found closed between commands: the session forgets it. */
+  void lost(BackendConnection c) {
+    connections.remove(c.backend().name());
+    joinedAt.remove(c);
+    if (current == c) {
+      current = null;
+    }
+  }
+
+  /** The current connection was lost during a command: the session forgets it. Returns it, or null. */
+  BackendConnection currentLost() {
+    BackendConnection lost = current;
+    current = null;
+    if (lost != null) {
+      connections.remove(lost.backend().name(), lost);
+      joinedAt.remove(lost);
+    }
+    return lost;
+  }
+
+  /**
+   * A session command ({@code sql}) succeeded on the current connection; the others run it on
+   * their next use, unless {@code inSnapshot} and they joined with the state snapshot after it.
+   */
+  void sessionCommand(String sql, boolean inSnapshot) {
+    history.add(new SessionCommand(sql, inSnapshot));
+    current.historyApplied(history.size());
+  }
+
+  /**
+   * Runs on {@code c} the session commands it missed; {@code done} then learns true. A connection
+   * that cannot follow the session is closed and forgotten, and {@code done} learns false — as it
+   * does, with nothing else done, when the session closed meanwhile.
+   */
+  void catchUp(BackendConnection c, Consumer<Boolean> done) {
+    int joined = joinedAt.getOrDefault(c, 0);
+    while (c.historyApplied() < history.size() && c.historyApplied() < joined
+        && history.get(c.historyApplied()).inSnapshot()) {
+      c.historyApplied(c.historyApplied() + 1);
+    }
+    if (c.historyApplied() >= history.size()) {
+      done.accept(true);
+      return;
+    }
+    String next = history.get(c.historyApplied()).sql();
+    c.query(next).addListener(f -> {
+      if (closed) {
+        done.accept(false);
+        return;
+      }
+      if (f.isSuccess() && f.getNow() == null) {
+        c.historyApplied(c.historyApplied() + 1);
+        catchUp(c, done);
+        return;
+      }
+      // the connection cannot follow the session: drop it and start afresh
+      log.info("client {}: backend {} could not replay a session command ({}); reconnecting", connectionId, c,
+          f.isSuccess() ? f.getNow() : f.cause().toString());
+      connections.remove(c.backend().name());
+      joinedAt.remove(c);
+      c.close();
+      done.accept(false);
+    });
+  }
+
+  /** A backend connection brought to this session's state: pooled or new, then replayed. */
+  Future<BackendConnection> acquire(BackendDefinition target) {
+    Promise<BackendConnection> ready = loop.newPromise();
+    pool.acquire(target, credentials, poolKey(target), state.schema()).addListener(f -> {
+      if (!f.isSuccess()) {
+        ready.setFailure(f.cause());
+        return;
+      }
+      replay((BackendConnection) f.getNow(), state.replayStatements().iterator(), ready);
+    });
+    return ready;
+  }
+
+  private void replay(BackendConnection c, Iterator<String> statements, Promise<BackendConnection> ready) {
+    if (!statements.hasNext()) {
+      if (state.multiStatements() != null) {
+        byte[] option = {(byte) (state.multiStatements() ? 0 : 1), 0};
+        c.execute(CommandCode.SET_OPTION, option).addListener(f -> finishReplay(c, f, ready, null));
+        return;
+      }
+      ready.setSuccess(c);
+      return;
+    }
+    c.query(statements.next()).addListener(f -> finishReplay(c, f, ready, statements));
+  }
+
+  private void finishReplay(BackendConnection c, Future<?> f, Promise<BackendConnection> ready,
+      Iterator<String> statements) {
+    if (!f.isSuccess() || f.getNow() != null) {
+      c.close();
+      ready.setFailure(f.isSuccess()
+          ? new BackendException(c.backend().name() + ": replaying session state failed: " + f.getNow())
+          : f.cause());
+    } else if (statements == null) {
+      ready.setSuccess(c);
+    } else {
+      replay(c, statements, ready);
+    }
+  }
+
+  /**
+   * A connection to {@code target} for a statement outside the session (KILL): same user and
+   * pool as the session's, in no schema, not brought to the session's state. Give it back with
+   * {@link #release}.
+   */
+  Future<BackendConnection> acquireSide(BackendDefinition target) {
+    return pool.acquire(target, credentials, poolKey(target), null);
+  }
+
+  /** Gives a connection that is not (or no longer) the session's back to the pool. */
+  void release(BackendConnection c) {
+    pool.release(c);
+  }
+
+  private PoolKey poolKey(BackendDefinition target) {
+    return new PoolKey(target.name(), credentials.user(), capabilities & Capabilities.SESSION_SHAPING,
+        state.collationId());
+  }
+
+  /**
+   * COM_CHANGE_USER succeeded: every connection goes back to the pool and the history starts
+   * over; later connections log in with {@code credentials} and are brought to {@code state}.
+   */
+  void userChanged(BackendCredentials credentials, SessionState state) {
+    connections.values().forEach(pool::release);
+    connections.clear();
+    joinedAt.clear();
+    history.clear();
+    current = null;
+    this.credentials = credentials;
+    this.state = state;
+  }
+
+  /**
+   * The session ends: idle connections go back to the pool; busy ones, and the current one when
+   * {@code infileRunning} (its LOCAL INFILE data stops halfway), are closed.
+   */
+  void close(boolean infileRunning) {
+    closed = true;
+    for (BackendConnection c : connections.values()) {
+      if (c.busy() || (infileRunning && c == current)) {
+        c.close();
+      } else {
+        pool.release(c);
+      }
+    }
+    connections.clear();
+    joinedAt.clear();
+    current = null;
+  }
+
+  /** A session command that succeeded, and whether the state snapshot already covers it. */
+  private record SessionCommand(String sql, boolean inSnapshot) {}
+}

@@ -1,0 +1,73 @@
+package io.tandem.proxy.frontend;
+
+import io.tandem.proxy.backend.BackendConnection;
+import io.tandem.proxy.backend.RowCollector;
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.route.ReadYourWrites;
+import io.tandem.proxy.session.GtidPosition;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The position (GTID) of the session's last write, for read-your-writes: after a write commits,
+ * it is read on the session's connection to the master that ran it ({@link GtidQueries}) and
+ * handed to the router's {@link ReadYourWrites}. Commands wait while it is being read.
+ */
+final class WritePosition {
+
+  private static final Logger log = LoggerFactory.getLogger(WritePosition.class);
+
+  /** The router's read-your-writes bookkeeping, or null for eventually consistent reads. */
+  private final ReadYourWrites readYourWrites;
+  private final SessionBackends backends;
+  private final BackendDefinition writer;
+  /** The client connection's id, for the log. */
+  private final long connectionId;
+  /** The position is being read from the master: commands wait. */
+  private boolean reading;
+
+  WritePosition(ReadYourWrites readYourWrites, SessionBackends backends, BackendDefinition writer, long connectionId) {
+    this.readYourWrites = readYourWrites;
+    this.backends = backends;
+    this.writer = writer;
+    this.connectionId = connectionId;
+  }
+
+  /** The position is being read from the master: commands wait. */
+  boolean reading() {
+    return reading;
+  }
+
+  /** A write committed whose position has not been read yet. */
+  boolean pending() {
+    return readYourWrites != null && readYourWrites.positionPending();
+  }
+
+  /**
+   * Reads the position of the session's last write from its master connection into the router;
+   * {@code done} learns whether it is known now. Commands wait meanwhile.
+   */
+  void read(Consumer<Boolean> done) {
+    BackendConnection master = backends.connection(writer);
+    if (master == null || !master.isOpen() || master.busy()) {
+      readYourWrites.positionRead(null);
+      done.accept(false);
+      return;
+    }
+    reading = true;
+    RowCollector.query(master, GtidQueries.writePosition(master)).whenComplete((rows, e) -> {
+      reading = false;
+      GtidPosition position = null;
+      if (e == null && !rows.isEmpty()) {
+        try {
+          position = GtidPosition.parse(rows.rows().get(0).get(0));
+        } catch (IllegalArgumentException unknown) {
+          log.warn("client {}: cannot read the write position {}: {}", connectionId, master, unknown.getMessage());
+        }
+      }
+      readYourWrites.positionRead(position);
+      done.accept(position != null);
+    });
+  }
+}
