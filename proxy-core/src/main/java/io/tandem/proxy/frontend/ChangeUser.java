@@ -58,6 +58,12 @@ final class ChangeUser implements AuthExchange.Outcome {
     }
     SessionBackends backends = session.backends();
     backends.acquire(context.writer()).addListener(f -> {
+      if (session.closing()) {
+        if (f.isSuccess()) {
+          backends.release((BackendConnection) f.getNow()); // the client left meanwhile
+        }
+        return;
+      }
       if (f.isSuccess()) {
         backends.adopt((BackendConnection) f.getNow());
         client.writeAndFlush(Packets.ok(client.alloc(), nextSequence, state.serverStatus()));
