@@ -19,94 +19,94 @@ import java.util.Locale;
  */
 public record RoutingHint(Target target, Duration maxLag) {
 
-    /** Where a hint sends a statement. */
-    public enum Target { MASTER, REPLICA }
+  /** Where a hint sends a statement. */
+  public enum Target { MASTER, REPLICA }
 
-    public static final RoutingHint MASTER = new RoutingHint(Target.MASTER, null);
-    public static final RoutingHint REPLICA = new RoutingHint(Target.REPLICA, null);
+  public static final RoutingHint MASTER = new RoutingHint(Target.MASTER, null);
+  public static final RoutingHint REPLICA = new RoutingHint(Target.REPLICA, null);
 
-    private static final String PREFIX = "tandem:";
+  private static final String PREFIX = "tandem:";
 
-    /** The hint sends the statement to the master. */
-    public boolean master() {
-        return target == Target.MASTER;
+  /** The hint sends the statement to the master. */
+  public boolean master() {
+    return target == Target.MASTER;
+  }
+
+  /** The hint sends the statement to a replica (within {@link #maxLag()} when given). */
+  public boolean replica() {
+    return target == Target.REPLICA;
+  }
+
+  /**
+   * Parses the body of a comment (the text between {@code /*} and {@code *}{@code /}); null when
+   * it is not a tandem hint or is malformed.
+   */
+  public static RoutingHint parse(String commentBody) {
+    if (commentBody == null) {
+      return null;
     }
-
-    /** The hint sends the statement to a replica (within {@link #maxLag()} when given). */
-    public boolean replica() {
-        return target == Target.REPLICA;
+    String s = commentBody.strip();
+    if (!s.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
+      return null;
     }
-
-    /**
-     * Parses the body of a comment (the text between {@code /*} and {@code *}{@code /}); null when
-     * it is not a tandem hint or is malformed.
-     */
-    public static RoutingHint parse(String commentBody) {
-        if (commentBody == null) {
-            return null;
-        }
-        String s = commentBody.strip();
-        if (!s.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
-            return null;
-        }
-        Target target = null;
-        Duration lag = null;
-        for (String word : s.substring(PREFIX.length()).split("[\\s,]+")) {
-            if (word.isEmpty()) {
-                continue;
-            }
-            String w = word.toLowerCase(Locale.ROOT);
-            Target t = null;
-            if (w.equals("master") || w.equals("primary")) {
-                t = Target.MASTER;
-            } else if (w.equals("replica") || w.equals("slave")) {
-                t = Target.REPLICA;
-            } else if (w.startsWith("max_lag=") && lag == null) {
-                lag = duration(w.substring("max_lag=".length()));
-                if (lag == null) {
-                    return null;
-                }
-                continue;
-            } else {
-                return null;
-            }
-            if (target != null && target != t) {
-                return null;
-            }
-            target = t;
-        }
-        if (target == null && lag == null) {
-            return null;
-        }
-        if (target == Target.MASTER && lag != null) {
-            return null;
-        }
+    Target target = null;
+    Duration lag = null;
+    for (String word : s.substring(PREFIX.length()).split("[\\s,]+")) {
+      if (word.isEmpty()) {
+        continue;
+      }
+      String w = word.toLowerCase(Locale.ROOT);
+      Target t = null;
+      if (w.equals("master") || w.equals("primary")) {
+        t = Target.MASTER;
+      } else if (w.equals("replica") || w.equals("slave")) {
+        t = Target.REPLICA;
+      } else if (w.startsWith("max_lag=") && lag == null) {
+        lag = duration(w.substring("max_lag=".length()));
         if (lag == null) {
-            return target == Target.MASTER ? MASTER : REPLICA;
+          return null;
         }
-        return new RoutingHint(target, lag);
+        continue;
+      } else {
+        return null;
+      }
+      if (target != null && target != t) {
+        return null;
+      }
+      target = t;
     }
+    if (target == null && lag == null) {
+      return null;
+    }
+    if (target == Target.MASTER && lag != null) {
+      return null;
+    }
+    if (lag == null) {
+      return target == Target.MASTER ? MASTER : REPLICA;
+    }
+    return new RoutingHint(target, lag);
+  }
 
-    private static Duration duration(String text) {
-        int i = 0;
-        while (i < text.length() && Character.isDigit(text.charAt(i))) {
-            i++;
-        }
-        if (i == 0 || i > 12) {
-            return null;
-        }
-        long n = Long.parseLong(text.substring(0, i));
-        switch (text.substring(i)) {
-            case "ms":
-                return Duration.ofMillis(n);
-            case "":
-            case "s":
-                return Duration.ofSeconds(n);
-            case "m":
-            case "min":
-                return Duration.ofMinutes(n);
-            default:
-                return null;
-        }
+  private static Duration duration(String text) {
+    int i = 0;
+    while (i < text.length() && Character.isDigit(text.charAt(i))) {
+      i++;
     }
+    if (i == 0 || i > 12) {
+      return null;
+    }
+    long n = Long.parseLong(text.substring(0, i));
+    switch (text.substring(i)) {
+      case "ms":
+        return Duration.ofMillis(n);
+      case "":
+      case "s":
+        return Duration.ofSeconds(n);
+      case "m":
+      case "min":
+        return Duration.ofMinutes(n);
+      default:
+        return null;
+    }
+  }
 }

@@ -62,227 +62,227 @@ import java.util.Set;
  * @param hint                  the routing hint of the leading comment; null when none
  */
 public record StatementTraits(
-        StatementKind kind,
-        boolean readOnly,
-        boolean unparsed,
-        String digest,
-        Set<String> tables,
-        Set<String> functions,
-        boolean lockingRead,
-        boolean selectInto,
-        boolean usesLockFunction,
-        boolean releasesLock,
-        boolean releasesAllLocks,
-        boolean foundRows,
-        boolean calcFoundRows,
-        boolean followsPrevious,
-        boolean usesSequence,
-        boolean readsUserVariables,
-        boolean writesUserVariables,
-        boolean createsTemporaryTable,
-        String temporaryTable,
-        List<String> droppedTables,
-        Map<String, String> renamedTables,
-        TransactionSettings transaction,
-        Boolean autocommit,
-        boolean chain,
-        String schema,
-        String statementName,
-        String preparedText,
-        boolean replayable,
-        boolean multiStatement,
-        List<StatementTraits> statements,
-        RoutingHint hint) {
+    StatementKind kind,
+    boolean readOnly,
+    boolean unparsed,
+    String digest,
+    Set<String> tables,
+    Set<String> functions,
+    boolean lockingRead,
+    boolean selectInto,
+    boolean usesLockFunction,
+    boolean releasesLock,
+    boolean releasesAllLocks,
+    boolean foundRows,
+    boolean calcFoundRows,
+    boolean followsPrevious,
+    boolean usesSequence,
+    boolean readsUserVariables,
+    boolean writesUserVariables,
+    boolean createsTemporaryTable,
+    String temporaryTable,
+    List<String> droppedTables,
+    Map<String, String> renamedTables,
+    TransactionSettings transaction,
+    Boolean autocommit,
+    boolean chain,
+    String schema,
+    String statementName,
+    String preparedText,
+    boolean replayable,
+    boolean multiStatement,
+    List<StatementTraits> statements,
+    RoutingHint hint) {
 
-    public StatementTraits {
-        tables = tables == null ? Set.of() : tables;
-        functions = functions == null ? Set.of() : functions;
-        droppedTables = droppedTables == null ? List.of() : droppedTables;
-        renamedTables = renamedTables == null ? Map.of() : renamedTables;
-        statements = statements == null ? List.of() : statements;
+  public StatementTraits {
+    tables = tables == null ? Set.of() : tables;
+    functions = functions == null ? Set.of() : functions;
+    droppedTables = droppedTables == null ? List.of() : droppedTables;
+    renamedTables = renamedTables == null ? Map.of() : renamedTables;
+    statements = statements == null ? List.of() : statements;
+  }
+
+  /**
+   * The session's transactions become SERIALIZABLE: {@code SET [SESSION] TRANSACTION ISOLATION
+   * LEVEL SERIALIZABLE} (also without scope: the next transaction), {@code SET [SESSION]
+   * tx_isolation|transaction_isolation = 'SERIALIZABLE'}. Not for {@code GLOBAL}.
+   */
+  public boolean serializable() {
+    return transaction != null && transaction.serializable();
+  }
+
+  /** These traits with another hint. */
+  public StatementTraits withHint(RoutingHint newHint) {
+    if (newHint == hint) {
+      return this;
+    }
+    return toBuilder().hint(newHint).build();
+  }
+
+  StatementTraits withReadOnly(boolean value) {
+    return value == readOnly ? this : toBuilder().readOnly(value).build();
+  }
+
+  Builder toBuilder() {
+    Builder b = new Builder(kind);
+    b.readOnly = readOnly;
+    b.unparsed = unparsed;
+    b.digest = digest;
+    b.tables = tables;
+    b.functions = functions;
+    b.lockingRead = lockingRead;
+    b.selectInto = selectInto;
+    b.usesLockFunction = usesLockFunction;
+    b.releasesLock = releasesLock;
+    b.releasesAllLocks = releasesAllLocks;
+    b.foundRows = foundRows;
+    b.calcFoundRows = calcFoundRows;
+    b.followsPrevious = followsPrevious;
+    b.usesSequence = usesSequence;
+    b.readsUserVariables = readsUserVariables;
+    b.writesUserVariables = writesUserVariables;
+    b.createsTemporaryTable = createsTemporaryTable;
+    b.temporaryTable = temporaryTable;
+    b.droppedTables = droppedTables;
+    b.renamedTables = renamedTables;
+    b.transaction = transaction;
+    b.autocommit = autocommit;
+    b.chain = chain;
+    b.schema = schema;
+    b.statementName = statementName;
+    b.preparedText = preparedText;
+    b.replayable = replayable;
+    b.multiStatement = multiStatement;
+    b.statements = statements;
+    b.hint = hint;
+    return b;
+  }
+
+  /** Mutable assembly of traits, package-private. */
+  static final class Builder {
+    StatementKind kind;
+    boolean readOnly;
+    boolean unparsed;
+    String digest = "";
+    Set<String> tables = Set.of();
+    Set<String> functions = Set.of();
+    boolean lockingRead;
+    boolean selectInto;
+    boolean usesLockFunction;
+    boolean releasesLock;
+    boolean releasesAllLocks;
+    boolean foundRows;
+    boolean calcFoundRows;
+    boolean followsPrevious;
+    boolean usesSequence;
+    boolean readsUserVariables;
+    boolean writesUserVariables;
+    boolean createsTemporaryTable;
+    String temporaryTable;
+    List<String> droppedTables = List.of();
+    Map<String, String> renamedTables = Map.of();
+    TransactionSettings transaction;
+    Boolean autocommit;
+    boolean chain;
+    String schema;
+    String statementName;
+    String preparedText;
+    boolean replayable;
+    boolean multiStatement;
+    List<StatementTraits> statements = List.of();
+    RoutingHint hint;
+
+    Builder(StatementKind kind) {
+      this.kind = kind;
     }
 
-    /**
-     * The session's transactions become SERIALIZABLE: {@code SET [SESSION] TRANSACTION ISOLATION
-     * LEVEL SERIALIZABLE} (also without scope: the next transaction), {@code SET [SESSION]
-     * tx_isolation|transaction_isolation = 'SERIALIZABLE'}. Not for {@code GLOBAL}.
-     */
-    public boolean serializable() {
-        return transaction != null && transaction.serializable();
+    Builder readOnly(boolean v) {
+      readOnly = v;
+      return this;
     }
 
-    /** These traits with another hint. */
-    public StatementTraits withHint(RoutingHint newHint) {
-        if (newHint == hint) {
-            return this;
-        }
-        return toBuilder().hint(newHint).build();
+    Builder hint(RoutingHint v) {
+      hint = v;
+      return this;
     }
 
-    StatementTraits withReadOnly(boolean value) {
-        return value == readOnly ? this : toBuilder().readOnly(value).build();
+    /** Copies what the tokens showed (functions, locks, sequences, variables). */
+    Builder facts(TokenFacts f) {
+      functions = f.functionSet();
+      usesLockFunction = f.usesLockFunction;
+      releasesLock = f.releasesLock;
+      releasesAllLocks = f.releasesAllLocks;
+      foundRows = f.foundRows;
+      calcFoundRows = f.calcFoundRows;
+      followsPrevious |= f.followsPrevious;
+      usesSequence = f.sequence;
+      readsUserVariables = f.readsUserVariables;
+      writesUserVariables |= f.writesUserVariables;
+      return this;
     }
 
-    Builder toBuilder() {
-        Builder b = new Builder(kind);
-        b.readOnly = readOnly;
-        b.unparsed = unparsed;
-        b.digest = digest;
-        b.tables = tables;
-        b.functions = functions;
-        b.lockingRead = lockingRead;
-        b.selectInto = selectInto;
-        b.usesLockFunction = usesLockFunction;
-        b.releasesLock = releasesLock;
-        b.releasesAllLocks = releasesAllLocks;
-        b.foundRows = foundRows;
-        b.calcFoundRows = calcFoundRows;
-        b.followsPrevious = followsPrevious;
-        b.usesSequence = usesSequence;
-        b.readsUserVariables = readsUserVariables;
-        b.writesUserVariables = writesUserVariables;
-        b.createsTemporaryTable = createsTemporaryTable;
-        b.temporaryTable = temporaryTable;
-        b.droppedTables = droppedTables;
-        b.renamedTables = renamedTables;
-        b.transaction = transaction;
-        b.autocommit = autocommit;
-        b.chain = chain;
-        b.schema = schema;
-        b.statementName = statementName;
-        b.preparedText = preparedText;
-        b.replayable = replayable;
-        b.multiStatement = multiStatement;
-        b.statements = statements;
-        b.hint = hint;
-        return b;
+    StatementTraits build() {
+      return new StatementTraits(kind, readOnly, unparsed, digest, tables, functions, lockingRead,
+          selectInto, usesLockFunction, releasesLock, releasesAllLocks, foundRows, calcFoundRows,
+          followsPrevious, usesSequence, readsUserVariables, writesUserVariables,
+          createsTemporaryTable, temporaryTable, droppedTables, renamedTables, transaction, autocommit,
+          chain, schema, statementName, preparedText, replayable, multiStatement, statements, hint);
     }
+  }
 
-    /** Mutable assembly of traits, package-private. */
-    static final class Builder {
-        StatementKind kind;
-        boolean readOnly;
-        boolean unparsed;
-        String digest = "";
-        Set<String> tables = Set.of();
-        Set<String> functions = Set.of();
-        boolean lockingRead;
-        boolean selectInto;
-        boolean usesLockFunction;
-        boolean releasesLock;
-        boolean releasesAllLocks;
-        boolean foundRows;
-        boolean calcFoundRows;
-        boolean followsPrevious;
-        boolean usesSequence;
-        boolean readsUserVariables;
-        boolean writesUserVariables;
-        boolean createsTemporaryTable;
-        String temporaryTable;
-        List<String> droppedTables = List.of();
-        Map<String, String> renamedTables = Map.of();
-        TransactionSettings transaction;
-        Boolean autocommit;
-        boolean chain;
-        String schema;
-        String statementName;
-        String preparedText;
-        boolean replayable;
-        boolean multiStatement;
-        List<StatementTraits> statements = List.of();
-        RoutingHint hint;
-
-        Builder(StatementKind kind) {
-            this.kind = kind;
-        }
-
-        Builder readOnly(boolean v) {
-            readOnly = v;
-            return this;
-        }
-
-        Builder hint(RoutingHint v) {
-            hint = v;
-            return this;
-        }
-
-        /** Copies what the tokens showed (functions, locks, sequences, variables). */
-        Builder facts(TokenFacts f) {
-            functions = f.functionSet();
-            usesLockFunction = f.usesLockFunction;
-            releasesLock = f.releasesLock;
-            releasesAllLocks = f.releasesAllLocks;
-            foundRows = f.foundRows;
-            calcFoundRows = f.calcFoundRows;
-            followsPrevious |= f.followsPrevious;
-            usesSequence = f.sequence;
-            readsUserVariables = f.readsUserVariables;
-            writesUserVariables |= f.writesUserVariables;
-            return this;
-        }
-
-        StatementTraits build() {
-            return new StatementTraits(kind, readOnly, unparsed, digest, tables, functions, lockingRead,
-                    selectInto, usesLockFunction, releasesLock, releasesAllLocks, foundRows, calcFoundRows,
-                    followsPrevious, usesSequence, readsUserVariables, writesUserVariables,
-                    createsTemporaryTable, temporaryTable, droppedTables, renamedTables, transaction, autocommit,
-                    chain, schema, statementName, preparedText, replayable, multiStatement, statements, hint);
-        }
+  /**
+   * The traits of a multi-statement text: the first statement's kind, read-only only if every
+   * statement is, flags and names merged, the last transaction/autocommit/schema setting.
+   */
+  static StatementTraits combine(List<StatementTraits> parts, String digest) {
+    Builder b = new Builder(parts.get(0).kind());
+    b.digest = digest;
+    b.multiStatement = true;
+    b.statements = List.copyOf(parts);
+    b.readOnly = true;
+    b.replayable = true;
+    Set<String> tables = new LinkedHashSet<>();
+    Set<String> functions = new LinkedHashSet<>();
+    List<String> dropped = new ArrayList<>();
+    Map<String, String> renamed = new LinkedHashMap<>();
+    for (StatementTraits p : parts) {
+      b.readOnly &= p.readOnly();
+      b.unparsed |= p.unparsed();
+      b.replayable &= p.replayable();
+      tables.addAll(p.tables());
+      functions.addAll(p.functions());
+      b.lockingRead |= p.lockingRead();
+      b.selectInto |= p.selectInto();
+      b.usesLockFunction |= p.usesLockFunction();
+      b.releasesLock |= p.releasesLock();
+      b.releasesAllLocks |= p.releasesAllLocks();
+      b.foundRows |= p.foundRows();
+      b.calcFoundRows |= p.calcFoundRows();
+      b.followsPrevious |= p.followsPrevious();
+      b.usesSequence |= p.usesSequence();
+      b.readsUserVariables |= p.readsUserVariables();
+      b.writesUserVariables |= p.writesUserVariables();
+      if (p.createsTemporaryTable() && !b.createsTemporaryTable) {
+        b.createsTemporaryTable = true;
+        b.temporaryTable = p.temporaryTable();
+      }
+      dropped.addAll(p.droppedTables());
+      renamed.putAll(p.renamedTables());
+      if (p.transaction() != null) {
+        b.transaction = p.transaction();
+      }
+      if (p.autocommit() != null) {
+        b.autocommit = p.autocommit();
+      }
+      b.chain |= p.chain();
+      if (p.schema() != null) {
+        b.schema = p.schema();
+      }
     }
-
-    /**
-     * The traits of a multi-statement text: the first statement's kind, read-only only if every
-     * statement is, flags and names merged, the last transaction/autocommit/schema setting.
-     */
-    static StatementTraits combine(List<StatementTraits> parts, String digest) {
-        Builder b = new Builder(parts.get(0).kind());
-        b.digest = digest;
-        b.multiStatement = true;
-        b.statements = List.copyOf(parts);
-        b.readOnly = true;
-        b.replayable = true;
-        Set<String> tables = new LinkedHashSet<>();
-        Set<String> functions = new LinkedHashSet<>();
-        List<String> dropped = new ArrayList<>();
-        Map<String, String> renamed = new LinkedHashMap<>();
-        for (StatementTraits p : parts) {
-            b.readOnly &= p.readOnly();
-            b.unparsed |= p.unparsed();
-            b.replayable &= p.replayable();
-            tables.addAll(p.tables());
-            functions.addAll(p.functions());
-            b.lockingRead |= p.lockingRead();
-            b.selectInto |= p.selectInto();
-            b.usesLockFunction |= p.usesLockFunction();
-            b.releasesLock |= p.releasesLock();
-            b.releasesAllLocks |= p.releasesAllLocks();
-            b.foundRows |= p.foundRows();
-            b.calcFoundRows |= p.calcFoundRows();
-            b.followsPrevious |= p.followsPrevious();
-            b.usesSequence |= p.usesSequence();
-            b.readsUserVariables |= p.readsUserVariables();
-            b.writesUserVariables |= p.writesUserVariables();
-            if (p.createsTemporaryTable() && !b.createsTemporaryTable) {
-                b.createsTemporaryTable = true;
-                b.temporaryTable = p.temporaryTable();
-            }
-            dropped.addAll(p.droppedTables());
-            renamed.putAll(p.renamedTables());
-            if (p.transaction() != null) {
-                b.transaction = p.transaction();
-            }
-            if (p.autocommit() != null) {
-                b.autocommit = p.autocommit();
-            }
-            b.chain |= p.chain();
-            if (p.schema() != null) {
-                b.schema = p.schema();
-            }
-        }
-        b.tables = Collections.unmodifiableSet(tables);
-        b.functions = Collections.unmodifiableSet(functions);
-        b.droppedTables = List.copyOf(dropped);
-        b.renamedTables = Collections.unmodifiableMap(renamed);
-        return b.build();
-    }
+    b.tables = Collections.unmodifiableSet(tables);
+    b.functions = Collections.unmodifiableSet(functions);
+    b.droppedTables = List.copyOf(dropped);
+    b.renamedTables = Collections.unmodifiableMap(renamed);
+    return b.build();
+  }
 }

@@ -10,18 +10,18 @@ package io.tandem.router.classify;
  */
 public record TransactionSettings(IsolationLevel isolation, Scope scope, Boolean readOnly) {
 
-    /** Which transactions a setting applies to. */
-    public enum Scope {
-        /** {@code SET TRANSACTION …} without a scope keyword: only the session's next transaction. */
-        NEXT_TRANSACTION,
-        /** {@code SET SESSION|LOCAL TRANSACTION …}, {@code SET [SESSION] tx_isolation = …}: the session from now on. */
-        SESSION,
-        /** {@code SET GLOBAL|PERSIST …}: new sessions on that server, not this one. */
-        GLOBAL
-    }
+  /** Which transactions a setting applies to. */
+  public enum Scope {
+    /** {@code SET TRANSACTION …} without a scope keyword: only the session's next transaction. */
+    NEXT_TRANSACTION,
+    /** {@code SET SESSION|LOCAL TRANSACTION …}, {@code SET [SESSION] tx_isolation = …}: the session from now on. */
+    SESSION,
+    /** {@code SET GLOBAL|PERSIST …}: new sessions on that server, not this one. */
+    GLOBAL
+  }
 
-    /** True when the session's transactions (the next one or all) become SERIALIZABLE. */
-    public boolean serializable() {
-        return isolation == IsolationLevel.SERIALIZABLE && scope != Scope.GLOBAL;
-    }
+  /** True when the session's transactions (the next one or all) become SERIALIZABLE. */
+  public boolean serializable() {
+    return isolation == IsolationLevel.SERIALIZABLE && scope != Scope.GLOBAL;
+  }
 }
