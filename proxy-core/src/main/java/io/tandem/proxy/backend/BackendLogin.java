@@ -16,6 +16,7 @@ import io.tandem.proxy.protocol.HandshakeResponse;
 import io.tandem.proxy.protocol.HandshakeV10;
 import io.tandem.proxy.protocol.PacketDecoder;
 import io.tandem.proxy.protocol.Packets;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -152,7 +153,7 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
         payload.skipBytes(1);
         plugin = Packets.readNulString(payload);
         byte[] data = Packets.readNulBytes(payload);
-        nonce = data.length > 20 ? java.util.Arrays.copyOf(data, 20) : data;
+        nonce = data.length > 20 ? Arrays.copyOf(data, 20) : data;
         if (!plugin.equals(NativePassword.NAME) && !plugin.equals(CachingSha2Password.NAME)) {
           fail(ctx, new BackendException(backend.name() + ": unsupported auth plugin " + plugin));
           return;

@@ -7,10 +7,12 @@ import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.PoolSettings;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.Packets;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +54,7 @@ public final class BackendPool {
         BackendConnection c = it.next();
         if (!c.isOpen()) {
           it.remove();
-        } else if (java.util.Objects.equals(c.schema(), schema)) {
+        } else if (Objects.equals(c.schema(), schema)) {
           it.remove();
           return loop.newSucceededFuture(c);
         } else if (candidate == null && schema != null) {
@@ -69,7 +71,7 @@ public final class BackendPool {
 
   private Future<BackendConnection> switchSchema(BackendConnection c, String schema) {
     Promise<BackendConnection> promise = loop.newPromise();
-    c.execute(CommandCode.INIT_DB, schema.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+    c.execute(CommandCode.INIT_DB, schema.getBytes(StandardCharsets.UTF_8))
         .addListener(f -> {
           if (f.isSuccess() && f.getNow() == null) {
             c.schema(schema);

@@ -10,6 +10,7 @@ import io.tandem.proxy.config.UserAccount;
 import io.tandem.proxy.config.UserAccount.AuthPlugin;
 import io.tandem.proxy.protocol.ErrorCode;
 import io.tandem.proxy.protocol.Packets;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 
@@ -155,8 +156,8 @@ final class AuthExchange {
     passwordGiven = !cleartext.isEmpty();
     boolean ok;
     if (account.password() != null) {
-      ok = MessageDigest.isEqual(account.password().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-          cleartext.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      ok = MessageDigest.isEqual(account.password().getBytes(StandardCharsets.UTF_8),
+          cleartext.getBytes(StandardCharsets.UTF_8));
     } else {
       ok = Arrays.equals(NativePassword.stage2(cleartext), NativePassword.parseHash(account.nativeHash()));
     }

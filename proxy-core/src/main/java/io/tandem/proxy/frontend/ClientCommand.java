@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.tandem.proxy.protocol.Packets;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -69,7 +70,7 @@ final class ClientCommand {
   /** Replaces the (only) frame by {@code frame}, releasing the old one; the command owns the new one. */
   void replaceOnlyFrame(ByteBuf frame) {
     frames.get(0).release();
-    frames = new java.util.ArrayList<>(List.of(frame));
+    frames = new ArrayList<>(List.of(frame));
   }
 
   /** The first frame's payload (a view; valid while the command owns its frames). */

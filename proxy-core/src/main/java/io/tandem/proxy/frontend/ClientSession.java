@@ -16,6 +16,8 @@ import io.tandem.proxy.route.Route;
 import io.tandem.proxy.route.SessionRouter;
 import io.tandem.proxy.session.SessionState;
 import io.tandem.proxy.session.SessionStatements;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -275,7 +277,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     s.copies().forEach((c, copy) -> {
       if (c.isOpen() && !c.busy() && backends.holds(c)) {
         byte[] id = new byte[4];
-        java.nio.ByteBuffer.wrap(id).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt((int) copy.id);
+        ByteBuffer.wrap(id).order(ByteOrder.LITTLE_ENDIAN).putInt((int) copy.id);
         c.execute(CommandCode.STMT_CLOSE, id);
       }
     });

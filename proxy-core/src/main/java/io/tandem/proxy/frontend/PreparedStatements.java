@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.tandem.proxy.backend.BackendConnection;
 import io.tandem.proxy.protocol.Packets;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -42,7 +43,7 @@ final class PreparedStatements {
     byte[] types;
     /** COM_STMT_SEND_LONG_DATA arrived since the last execution or reset. */
     boolean longData;
-    private final Map<BackendConnection, Copy> copies = new java.util.IdentityHashMap<>();
+    private final Map<BackendConnection, Copy> copies = new IdentityHashMap<>();
 
     Statement(long id, String sql, int params, BackendConnection home) {
       this.id = id;

@@ -1,6 +1,7 @@
 package io.tandem.router.classify;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -405,7 +406,7 @@ final class KeywordScanner {
         break;
       }
     }
-    b.renamedTables = java.util.Collections.unmodifiableMap(renamed);
+    b.renamedTables = Collections.unmodifiableMap(renamed);
     return b.build();
   }
 
