@@ -1,10 +1,10 @@
 package io.tandem.router.split;
 
 import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.session.GtidPosition;
 import io.tandem.router.monitor.BackendStatus;
 import io.tandem.router.monitor.ReplicaMonitor;
 import io.tandem.router.monitor.ReplicaSelector;
-import io.tandem.proxy.session.GtidPosition;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

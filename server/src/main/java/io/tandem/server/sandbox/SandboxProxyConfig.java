@@ -6,19 +6,19 @@ import io.tandem.proxy.config.FrontendTls;
 import io.tandem.proxy.config.PoolSettings;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.config.UserAccount;
+import io.tandem.router.monitor.MonitorSettings;
+import io.tandem.router.split.UserRoutePolicy;
 import io.tandem.sandbox.SandboxServer;
 import io.tandem.sandbox.SandboxTopology;
 import io.tandem.sandbox.SandboxUsers;
 import io.tandem.server.config.ConfigYaml;
 import io.tandem.server.config.LoggingSettings;
-import java.nio.file.Path;
-import io.tandem.router.monitor.MonitorSettings;
-import io.tandem.router.split.UserRoutePolicy;
 import io.tandem.server.config.RoutingConfig;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The proxy configuration for a sandbox topology: the sandbox's {@code app} user

@@ -8,12 +8,12 @@ import io.tandem.proxy.config.BackendDefinition.Role;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.config.UserAccount;
 import io.tandem.proxy.config.UserAccount.AuthPlugin;
+import io.tandem.router.split.UserRoutePolicy;
 import io.tandem.sandbox.SandboxCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import io.tandem.router.split.UserRoutePolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
