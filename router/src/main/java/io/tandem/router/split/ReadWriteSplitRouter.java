@@ -90,7 +90,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     this.policy = policy;
     this.counters = counters;
     this.writes = policy.consistency() == UserRoutePolicy.Consistency.SESSION
-        ? new SessionWrites(master, replicas, counters, policy.consistencyTimeout()) : null;
+        ? new SessionWrites(replicas, counters, policy.consistencyTimeout()) : null;
   }
 
   @Override
@@ -98,24 +98,23 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     StatementTraits t = classifier.classify(sql);
     routing = t;
     lastCommand = CommandCode.QUERY;
-    BackendDefinition target = choose(t);
-    if (target == null) {
-      return refuse();
-    }
-    replicas.started(target);
-    boolean awaitWrites = false;
-    if (writes != null && target != master) {
-      awaitWrites = writes.mustAwait(target);
-    }
-    return new Route(target, isSessionCommand(t), awaitWrites);
+    return routeTo(choose(t), isSessionCommand(t));
   }
 
-  /** No replica for a read and the policy says so: the client gets an error. */
-  private Route refuse() {
-    routing = null;
-    counters.noReplica(true);
-    return Route.refused("The proxy is running with no_replica=error so it cannot execute this statement:"
-        + " no replica within the replication lag limit");
+  /**
+   * The route to {@code target} (counted as outstanding there), with read-your-writes' wait when
+   * it is a replica that may lack the session's writes; null {@code target}: no replica for a read
+   * and the policy says so, the client gets an error.
+   */
+  private Route routeTo(BackendDefinition target, boolean sessionCommand) {
+    if (target == null) {
+      routing = null;
+      counters.noReplica(true);
+      return Route.refused("The proxy is running with no_replica=error so it cannot execute this statement:"
+          + " no replica within the replication lag limit");
+    }
+    replicas.started(target);
+    return new Route(target, sessionCommand, writes != null && target != master && writes.mustAwait(target));
   }
 
   /**
@@ -222,12 +221,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     routing = t;
     lastCommand = CommandCode.STMT_EXECUTE;
     // a prepared SET/USE changes the state of the connection it runs on only: keep it on the master
-    BackendDefinition target = t.kind().isSessionCommand() || t.multiStatement() ? master : choose(t);
-    if (target == null) {
-      return refuse();
-    }
-    replicas.started(target);
-    return new Route(target, false, writes != null && target != master && writes.mustAwait(target));
+    return routeTo(t.kind().isSessionCommand() || t.multiStatement() ? master : choose(t), false);
   }
 
   @Override
@@ -243,7 +237,8 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   public Route routeCommand(int commandCode) {
     routing = null;
     lastCommand = commandCode;
-    // binary prepared statements, COM_FIELD_LIST, COM_INIT_DB and the rest run on the master for now
+    // COM_STMT_PREPARE (a copy is made on a replica when an execution goes there), executions
+    // that need the preparing connection, COM_FIELD_LIST, COM_INIT_DB and the rest: the master
     BackendDefinition target = master;
     replicas.started(target);
     return Route.to(target);
@@ -340,10 +335,5 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   @Override
   public void closed() {
     temporaryTables.clear();
-  }
-
-  /** Whether the session stays on the master for good (see {@link #pinnedToMaster}). */
-  boolean pinnedToMaster() {
-    return pinnedToMaster;
   }
 }

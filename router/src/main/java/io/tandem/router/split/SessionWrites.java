@@ -16,7 +16,6 @@ import java.util.Set;
  */
 final class SessionWrites implements ReadYourWrites {
 
-  private final BackendDefinition master;
   private final ReplicaChooser replicas;
   private final RoutingCounters counters;
   private final Duration timeout;
@@ -30,8 +29,7 @@ final class SessionWrites implements ReadYourWrites {
   /** A write ran in the current transaction (its position is read once the transaction ends). */
   private boolean wroteInTransaction;
 
-  SessionWrites(BackendDefinition master, ReplicaChooser replicas, RoutingCounters counters, Duration timeout) {
-    this.master = master;
+  SessionWrites(ReplicaChooser replicas, RoutingCounters counters, Duration timeout) {
     this.replicas = replicas;
     this.counters = counters;
     this.timeout = timeout;
