@@ -58,6 +58,11 @@ public final class BackendConnection {
     return serverVersion;
   }
 
+  /** The server is MariaDB (its version says so), not MySQL: the dialects of replication differ. */
+  public boolean isMariadb() {
+    return serverVersion != null && serverVersion.contains("MariaDB");
+  }
+
   public Channel channel() {
     return channel;
   }

@@ -15,17 +15,13 @@ final class GtidQueries {
    * {@code last_gtid}; on MySQL the master's whole executed set, which includes it.
    */
   static String writePosition(BackendConnection master) {
-    return isMariadb(master) ? "SELECT @@last_gtid" : "SELECT @@global.gtid_executed";
+    return master.isMariadb() ? "SELECT @@last_gtid" : "SELECT @@global.gtid_executed";
   }
 
   /** Waits for {@code position} on a replica; answers one row whose value is "0" when it arrived in time. */
   static String await(BackendConnection replica, GtidPosition position, Duration timeout) {
     String seconds = String.format(Locale.ROOT, "%.3f", timeout.toMillis() / 1000.0);
-    return (isMariadb(replica) ? "SELECT MASTER_GTID_WAIT('" : "SELECT WAIT_FOR_EXECUTED_GTID_SET('")
+    return (replica.isMariadb() ? "SELECT MASTER_GTID_WAIT('" : "SELECT WAIT_FOR_EXECUTED_GTID_SET('")
         + position + "', " + seconds + ")";
-  }
-
-  private static boolean isMariadb(BackendConnection c) {
-    return c.serverVersion() != null && c.serverVersion().contains("MariaDB");
   }
 }

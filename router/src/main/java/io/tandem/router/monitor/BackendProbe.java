@@ -364,8 +364,7 @@ final class BackendProbe {
 
   /** The session variable holding what a replica has applied, in its server's dialect. */
   private static String appliedPositionVariable(BackendConnection c) {
-    String version = c.serverVersion();
-    return version != null && version.contains("MariaDB") ? "@@gtid_slave_pos" : "@@global.gtid_executed";
+    return c.isMariadb() ? "@@gtid_slave_pos" : "@@global.gtid_executed";
   }
 
   /** The applied position from the heartbeat query's second column: null without a row or when unreadable. */
