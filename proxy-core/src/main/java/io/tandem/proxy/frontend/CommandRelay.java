@@ -197,7 +197,7 @@ final class CommandRelay {
    */
   private void sendReady(BackendConnection c, ClientCommand command) {
     PreparedStatements.Statement s = executing;
-    if (s == null || c == s.home || !s.home.isOpen() && c.backend().equals(s.home.backend())) {
+    if (s == null || c == s.home) {
       session.send(c, command);
       return;
     }

@@ -98,11 +98,7 @@ final class SessionBackends {
 
   /** {@code c} was found closed between commands: the session forgets it. */
   void lost(BackendConnection c) {
-    connections.remove(c.backend().name());
-    joinedAt.remove(c);
-    if (current == c) {
-      current = null;
-    }
+    forget(c);
   }
 
   /** The current connection was lost during a command: the session forgets it. Returns it, or null. */
@@ -110,10 +106,17 @@ final class SessionBackends {
     BackendConnection lost = current;
     current = null;
     if (lost != null) {
-      connections.remove(lost.backend().name(), lost);
-      joinedAt.remove(lost);
+      forget(lost);
     }
     return lost;
+  }
+
+  private void forget(BackendConnection c) {
+    connections.remove(c.backend().name(), c);
+    joinedAt.remove(c);
+    if (current == c) {
+      current = null;
+    }
   }
 
   /**
@@ -154,8 +157,7 @@ final class SessionBackends {
       // the connection cannot follow the session: drop it and start afresh
       log.info("client {}: backend {} could not replay a session command ({}); reconnecting", connectionId, c,
           f.isSuccess() ? f.getNow() : f.cause().toString());
-      connections.remove(c.backend().name());
-      joinedAt.remove(c);
+      forget(c);
       c.close();
       done.accept(false);
     });

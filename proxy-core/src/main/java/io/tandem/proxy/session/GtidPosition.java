@@ -58,8 +58,9 @@ public final class GtidPosition {
         throw new IllegalArgumentException("not a MariaDB GTID: " + gtid);
       }
       try {
-        domains.merge(Long.parseLong(parts[0]), Long.parseLong(parts[2]), Math::max);
-        Long.parseLong(parts[1]);
+        long domain = Long.parseLong(parts[0]);
+        Long.parseLong(parts[1]); // the server id: only checked
+        domains.merge(domain, Long.parseLong(parts[2]), Math::max);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("not a MariaDB GTID: " + gtid);
       }
