@@ -131,8 +131,8 @@ final class TandemConfigReader {
     String consistency = routing.choice("consistency", CONSISTENCIES, "eventual");
     Duration consistencyTimeout = routing.duration("consistency_timeout", UserRoutePolicy.DEFAULT_CONSISTENCY_TIMEOUT);
     String noReplica = routing.choice("no_replica", NO_REPLICA, "master");
-    UserRoutePolicy defaults = policy(new UserRouting("auto", null, consistency, noReplica),
-        consistency, consistencyTimeout, noReplica);
+    UserRoutePolicy defaults = policy(new UserRouting("auto", null, null, null), consistency, consistencyTimeout,
+        noReplica);
     Map<String, UserRoutePolicy> users = new HashMap<>();
     userRouting.forEach((name, own) -> users.put(name, policy(own, consistency, consistencyTimeout, noReplica)));
     ConfigSection monitor = routing.section("monitor");
