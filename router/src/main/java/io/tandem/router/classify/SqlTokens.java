@@ -138,9 +138,9 @@ final class SqlTokens {
           i = t.quoted(sql, i, '`');
           t.add(QUOTED, s, i, gap);
           break;
-        case '?':
+        case '?', '(', ')', ',', ';':
           i++;
-          t.add(PARAM, s, i, gap);
+          t.add(punctuation(c), s, i, gap);
           break;
         case '@':
           if (i + 1 < len && sql.charAt(i + 1) == '@') {
@@ -150,22 +150,6 @@ final class SqlTokens {
             i = t.userVar(sql, i + 1);
             t.add(USER_VAR, s, i, gap);
           }
-          break;
-        case '(':
-          i++;
-          t.add(LPAREN, s, i, gap);
-          break;
-        case ')':
-          i++;
-          t.add(RPAREN, s, i, gap);
-          break;
-        case ',':
-          i++;
-          t.add(COMMA, s, i, gap);
-          break;
-        case ';':
-          i++;
-          t.add(SEMI, s, i, gap);
           break;
         case '.':
           if (i + 1 < len && isDigit(sql.charAt(i + 1)) && !t.lastIsName()) {
@@ -233,6 +217,17 @@ final class SqlTokens {
       gap = false;
     }
     return t;
+  }
+
+  /** The token type of a one-character mark: {@code ? ( ) , ;}. */
+  private static byte punctuation(char c) {
+    return switch (c) {
+      case '?' -> PARAM;
+      case '(' -> LPAREN;
+      case ')' -> RPAREN;
+      case ',' -> COMMA;
+      default -> SEMI;
+    };
   }
 
   private void add(byte ty, int s, int e, boolean g) {
