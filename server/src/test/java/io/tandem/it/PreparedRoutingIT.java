@@ -37,22 +37,7 @@ class PreparedRoutingIT {
       exec(c, "CREATE TABLE ps (id INT PRIMARY KEY, name VARCHAR(20), doc BLOB)",
           "INSERT INTO ps (id, name) VALUES (1, 'one'), (2, 'two'), (3, 'three')");
     }
-    for (String r : new String[] {"r1", "r2"}) {
-      try (Connection root = topology.root(r)) {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (true) {
-          try {
-            if (one(root, "SELECT COUNT(*) FROM app.ps").equals("3")) {
-              break;
-            }
-          } catch (java.sql.SQLException notYet) {
-            // not replicated yet
-          }
-          assertThat(System.currentTimeMillis()).isLessThan(deadline);
-          Thread.sleep(20);
-        }
-      }
-    }
+    topology.awaitReplicated();
   }
 
   @AfterAll

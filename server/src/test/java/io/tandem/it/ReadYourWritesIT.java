@@ -48,31 +48,12 @@ class ReadYourWritesIT {
       exec(c, "CREATE TABLE ryw (id INT PRIMARY KEY, v INT NOT NULL)",
           "INSERT INTO ryw VALUES (1, 0), (2, 0)");
     }
-    for (String replica : List.of("r1", "r2")) {
-      try (Connection r = topology.root(replica)) {
-        awaitValue(r, "SELECT COUNT(*) FROM app.ryw", "2");
-      }
-    }
+    topology.awaitReplicated();
   }
 
   @AfterAll
   static void stop() {
     topology.close();
-  }
-
-  private static void awaitValue(Connection c, String sql, String expected) throws Exception {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (true) {
-      try {
-        if (expected.equals(one(c, sql))) {
-          return;
-        }
-      } catch (SQLException notYet) {
-        // the table has not replicated yet
-      }
-      assertThat(System.currentTimeMillis()).as("%s = %s in time", sql, expected).isLessThan(deadline);
-      Thread.sleep(20);
-    }
   }
 
   private static Connection eventualUser() throws SQLException {

@@ -35,7 +35,7 @@ class RoutingIT {
       exec(c, "CREATE TABLE IF NOT EXISTS rt (id INT AUTO_INCREMENT PRIMARY KEY, v INT)",
           "INSERT INTO rt (v) VALUES (1), (2), (3)");
     }
-    Thread.sleep(500); // replicated to r1, r2
+    topology.awaitReplicated();
   }
 
   @AfterAll

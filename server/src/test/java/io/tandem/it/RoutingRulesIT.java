@@ -61,27 +61,13 @@ class RoutingRulesIT {
         exec(root, "SET SESSION sql_log_bin = 0", "CREATE TABLE app.rr_only_on_" + server + " (a INT)");
       }
     }
-    awaitReplicated();
+    topology.awaitReplicated();
   }
 
   @AfterAll
   static void stop() {
     if (topology != null) {
       topology.close();
-    }
-  }
-
-  /** Waits until r1 and r2 have applied everything m1 has logged so far. */
-  private static void awaitReplicated() throws Exception {
-    String position;
-    try (Connection m1 = topology.root("m1")) {
-      position = one(m1, "SELECT @@gtid_binlog_pos");
-    }
-    for (String replica : List.of("r1", "r2")) {
-      try (Connection r = topology.root(replica)) {
-        assertThat(one(r, "SELECT MASTER_GTID_WAIT('" + position + "', 30)"))
-            .as("%s reached m1's position %s", replica, position).isEqualTo("0");
-      }
     }
   }
 

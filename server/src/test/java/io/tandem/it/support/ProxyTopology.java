@@ -1,5 +1,7 @@
 package io.tandem.it.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.config.UserAccount;
 import io.tandem.proxy.frontend.ProxyServer;
@@ -168,6 +170,20 @@ public final class ProxyTopology implements AutoCloseable {
   /** A direct root connection to one sandbox server (bypassing the proxy). */
   public Connection root(String server) throws SQLException {
     return root(sandbox.server(server));
+  }
+
+  /** Waits until r1 and r2 have applied everything m1 has logged so far. */
+  public void awaitReplicated() throws SQLException {
+    String position;
+    try (Connection m1 = root("m1")) {
+      position = Sql.one(m1, "SELECT @@gtid_binlog_pos");
+    }
+    for (String replica : List.of("r1", "r2")) {
+      try (Connection r = root(replica)) {
+        assertThat(Sql.one(r, "SELECT MASTER_GTID_WAIT('" + position + "', 30)"))
+            .as("%s reached m1's position %s", replica, position).isEqualTo("0");
+      }
+    }
   }
 
   private static Connection root(SandboxServer server) throws SQLException {
