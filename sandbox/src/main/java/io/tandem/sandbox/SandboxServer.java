@@ -206,7 +206,12 @@ public final class SandboxServer {
     line(s, "auto-increment-increment", 2);
     line(s, "auto-increment-offset", name.equals("m2") ? 2 : 1);
     line(s, "read-only", role.equals("master") ? "OFF" : "ON");
-    boolean semisyncMaster = !role.equals("replica");
+    // Semisync: only the writer waits for acks (AFTER_SYNC: lossless), only the other master
+    // acknowledges. The standby's master side is off until it is promoted (the failover controller
+    // turns it on), so that its applier does not wait for acks on every replicated commit; the
+    // replicas are asynchronous, so an acknowledged commit is always on the standby.
+    boolean semisyncMaster = role.equals("master");
+    boolean semisyncSlave = !role.equals("replica");
     if (mysql) {
       line(s, "loose-log-replica-updates", "ON");
       line(s, "loose-log-slave-updates", "ON");
@@ -218,8 +223,9 @@ public final class SandboxServer {
       line(s, "plugin-load-add", "semisync_source.so");
       line(s, "plugin-load-add", "semisync_replica.so");
       line(s, "loose-rpl-semi-sync-source-enabled", semisyncMaster ? "ON" : "OFF");
-      line(s, "loose-rpl-semi-sync-replica-enabled", "ON");
+      line(s, "loose-rpl-semi-sync-replica-enabled", semisyncSlave ? "ON" : "OFF");
       line(s, "loose-rpl-semi-sync-source-timeout", 1000);
+      line(s, "loose-rpl-semi-sync-source-wait-point", "AFTER_SYNC");
       line(s, "loose-mysql-native-password", "ON");
       line(s, "mysqlx", "OFF");
     } else {
@@ -231,8 +237,9 @@ public final class SandboxServer {
       line(s, "gtid-domain-id", serverId);
       line(s, "gtid-strict-mode", "ON");
       line(s, "rpl-semi-sync-master-enabled", semisyncMaster ? "ON" : "OFF");
-      line(s, "rpl-semi-sync-slave-enabled", "ON");
+      line(s, "rpl-semi-sync-slave-enabled", semisyncSlave ? "ON" : "OFF");
       line(s, "rpl-semi-sync-master-timeout", 1000);
+      line(s, "rpl-semi-sync-master-wait-point", "AFTER_SYNC");
     }
     s.append("\n# TLS: the sandbox's own certificate (without one, MariaDB 11.4 spends ~18 s making one at start-up)\n");
     line(s, "ssl-cert", certificate);

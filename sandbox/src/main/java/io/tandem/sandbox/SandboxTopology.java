@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  *       {@link #tlsCertificate()}, a 64 MB buffer pool, no performance schema, and
  *       {@code innodb_flush_log_at_trx_commit=2}/{@code sync_binlog=0} (a killed server process
  *       loses nothing; only a machine crash could). Each server's {@code my.cnf} has all of it.
- *   <li>Semi-synchronous replication: m1 and m2 are semisync masters (1 s timeout), all four are
- *       semisync slaves.
+ *   <li>Semi-synchronous replication, lossless ({@code AFTER_SYNC}, 1 s timeout): m1 (the
+ *       writer) waits for m2's ack; m2 is m1's only semisync slave (r1 and r2 are asynchronous), so
+ *       every acknowledged commit is on m2. m2's semisync master side starts off (m1 is its
+ *       semisync slave, for when the failover controller promotes m2 and turns it on).
  *   <li>m2, r1 and r2 are {@code read_only}.
  *   <li>Users ({@link SandboxUsers}): {@code app}/{@code app} (all privileges except
  *       {@code READ_ONLY ADMIN}, so read_only applies to it; database {@code app}),
@@ -242,8 +244,7 @@ public final class SandboxTopology implements AutoCloseable {
       SandboxServer m2 = server("m2");
       forEachServer(pool, s -> s.sql(SetupSql.replication(binaries.mysql(), s == m1 ? m2 : m1, tlsCertificate())));
       forEachServer(pool, this::awaitReplication);
-      awaitSemisync(m1, 3);
-      awaitSemisync(m2, 1);
+      awaitSemisync(m1, 1);
       long t4 = System.nanoTime();
       serverVersion = m1.sql("SELECT VERSION()").trim();
       writeServerList();
@@ -473,7 +474,9 @@ public final class SandboxTopology implements AutoCloseable {
         sql.add(user(SandboxUsers.REPLICATION_USER, SandboxUsers.REPLICATION_PASSWORD, true));
         sql.add("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'%'");
         sql.add(user(SandboxUsers.MONITOR_USER, SandboxUsers.MONITOR_PASSWORD, true));
-        sql.add("GRANT REPLICATION CLIENT, PROCESS, CONNECTION_ADMIN ON *.* TO 'monitor'@'%'"); // CONNECTION_ADMIN passes read_only
+        // CONNECTION_ADMIN passes read_only; the rest lets the failover controller fence and promote
+        sql.add("GRANT REPLICATION CLIENT, PROCESS, CONNECTION_ADMIN, REPLICATION_SLAVE_ADMIN, SYSTEM_VARIABLES_ADMIN"
+            + " ON *.* TO 'monitor'@'%'");
       } else {
         // root@localhost, root@127.0.0.1 and root@::1 come from mariadb-install-db, without password
         sql.add(user(SandboxUsers.APP_USER, SandboxUsers.APP_PASSWORD, false));
@@ -482,7 +485,10 @@ public final class SandboxTopology implements AutoCloseable {
         sql.add(user(SandboxUsers.REPLICATION_USER, SandboxUsers.REPLICATION_PASSWORD, false));
         sql.add("GRANT REPLICATION SLAVE, REPLICATION CLIENT, SLAVE MONITOR ON *.* TO 'repl'@'%'");
         sql.add(user(SandboxUsers.MONITOR_USER, SandboxUsers.MONITOR_PASSWORD, false));
-        sql.add("GRANT REPLICATION CLIENT, SLAVE MONITOR, PROCESS, READ_ONLY ADMIN ON *.* TO 'monitor'@'%'");
+        // READ_ONLY ADMIN: the heartbeat and read_only itself; the admin privileges let the failover
+        // controller fence a master, promote the standby and repoint the replicas
+        sql.add("GRANT REPLICATION CLIENT, SLAVE MONITOR, PROCESS, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN,"
+            + " REPLICATION MASTER ADMIN, BINLOG ADMIN ON *.* TO 'monitor'@'%'");
       }
       sql.add("GRANT ALL PRIVILEGES ON `tandem`.* TO 'monitor'@'%'");
       sql.add("CREATE DATABASE IF NOT EXISTS `" + SandboxUsers.APP_DATABASE + "`");

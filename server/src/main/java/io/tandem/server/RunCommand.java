@@ -1,7 +1,6 @@
 package io.tandem.server;
 
 import io.tandem.proxy.config.ProxySettings;
-import io.tandem.proxy.frontend.ProxyServer;
 import io.tandem.server.config.ConfigException;
 import io.tandem.server.config.ConfigLoader;
 import io.tandem.server.config.TandemConfig;
@@ -49,15 +48,14 @@ final class RunCommand {
     LoggingSetup.apply(config.logging());
     ProxySettings settings = config.proxy();
     ShutdownSignal shutdown = ShutdownSignal.install();
-    ProxyServer proxy = new ProxyServer(settings, Routers.start(config, shutdown));
+    ProxyStack stack;
     try {
-      proxy.start(); // logs "listening on host:port"
+      stack = ProxyStack.start(config); // logs "listening on host:port"
     } catch (Exception e) { // bind failures arrive undeclared from Netty
       log.error("cannot start the proxy on {}:{}: {}", settings.listenHost(), settings.listenPort(), e.toString());
-      proxy.close();
       return 1;
     }
-    shutdown.closeOnShutdown(proxy);
+    shutdown.closeOnShutdown(stack);
     log.info("running with {}; Ctrl-C or SIGTERM stops it", file.toAbsolutePath().normalize());
     shutdown.await();
     return 0;

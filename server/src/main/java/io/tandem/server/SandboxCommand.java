@@ -1,6 +1,5 @@
 package io.tandem.server;
 
-import io.tandem.proxy.frontend.ProxyServer;
 import io.tandem.sandbox.SandboxOptions;
 import io.tandem.sandbox.SandboxTopology;
 import io.tandem.server.config.ConfigException;
@@ -82,6 +81,7 @@ final class SandboxCommand {
     Path configFile = dir.resolve("tandem.yaml");
     TandemConfig config;
     try {
+      Files.deleteIfExists(dir.resolve(SandboxProxyConfig.JOURNAL)); // fresh servers: no failover history
       Files.writeString(configFile, SandboxProxyConfig.yamlFor(topology, proxyPort));
       config = ConfigLoader.load(configFile);
     } catch (IOException e) {
@@ -94,14 +94,13 @@ final class SandboxCommand {
       return 1;
     }
     LoggingSetup.apply(config.logging());
-    ProxyServer proxy = new ProxyServer(config.proxy(), Routers.start(config, shutdown));
-    shutdown.closeOnShutdown(proxy);
     int port;
     try {
-      port = proxy.start();
+      ProxyStack stack = ProxyStack.start(config);
+      shutdown.closeOnShutdown(stack);
+      port = stack.proxy().port();
     } catch (Exception e) { // bind failures arrive undeclared from Netty
       log.error("cannot start the proxy on {}:{}: {}", config.proxy().listenHost(), proxyPort, e.toString());
-      proxy.close();
       topology.close();
       return 1;
     }

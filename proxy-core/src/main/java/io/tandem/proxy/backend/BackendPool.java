@@ -109,6 +109,19 @@ public final class BackendPool {
     });
   }
 
+  /** Closes every idle connection to the backend named {@code backend} (fencing a failed writer). */
+  public void closeIdle(String backend) {
+    for (ArrayDeque<BackendConnection> queue : idle.values()) {
+      queue.removeIf(c -> {
+        if (c.backend().name().equals(backend)) {
+          c.close();
+          return true;
+        }
+        return false;
+      });
+    }
+  }
+
   /** Closes every idle connection. */
   public void closeAll() {
     idle.values().forEach(q -> q.forEach(BackendConnection::close));

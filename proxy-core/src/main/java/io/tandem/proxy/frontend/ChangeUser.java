@@ -57,7 +57,7 @@ final class ChangeUser implements AuthExchange.Outcome {
       return;
     }
     SessionBackends backends = session.backends();
-    backends.acquire(context.writer()).addListener(f -> {
+    SchemaCheck.acquire(client.eventLoop(), backends, session.router(), context.writerRole).addListener(f -> {
       if (session.closing()) {
         if (f.isSuccess()) {
           backends.release((BackendConnection) f.getNow()); // the client left meanwhile
@@ -68,7 +68,7 @@ final class ChangeUser implements AuthExchange.Outcome {
         backends.adopt((BackendConnection) f.getNow());
         client.writeAndFlush(Packets.ok(client.alloc(), nextSequence, state.serverStatus()));
       } else {
-        ErrorReply reply = ErrorReply.of(f.cause(), context.writer());
+        ErrorReply reply = ErrorReply.of(f.cause(), context.writerRole.writer());
         client.writeAndFlush(Packets.error(client.alloc(), nextSequence, reply.error(), reply.message()));
       }
       session.finishCommand();

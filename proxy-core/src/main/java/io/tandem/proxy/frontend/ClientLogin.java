@@ -129,7 +129,8 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
       start(session, null, nextSequence);
       return;
     }
-    session.backends().acquire(context.writer()).addListener(f -> {
+    SchemaCheck.acquire(ctx.channel().eventLoop(), session.backends(), session.router(), context.writerRole)
+        .addListener(f -> {
       if (!ctx.channel().isActive()) {
         if (f.isSuccess()) {
           session.backends().release((BackendConnection) f.getNow());
@@ -139,7 +140,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
       if (f.isSuccess()) {
         start(session, (BackendConnection) f.getNow(), nextSequence);
       } else {
-        ErrorReply reply = ErrorReply.of(f.cause(), context.writer());
+        ErrorReply reply = ErrorReply.of(f.cause(), context.writerRole.writer());
         refuse(reply.error(), reply.message(), nextSequence);
       }
     });

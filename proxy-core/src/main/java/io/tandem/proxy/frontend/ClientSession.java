@@ -11,6 +11,7 @@ import io.tandem.proxy.backend.ResponseSink;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.ErrorCode;
 import io.tandem.proxy.protocol.Packets;
+import io.tandem.proxy.protocol.ServerStatus;
 import io.tandem.proxy.route.ReadYourWrites;
 import io.tandem.proxy.route.Route;
 import io.tandem.proxy.route.SessionRouter;
@@ -85,8 +86,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         capabilities, credentials, state);
     this.router = context.routers.newSession(state.user());
     ReadYourWrites readYourWrites = router.readYourWrites();
-    this.writePosition = new WritePosition(readYourWrites, backends, context.writer(), connectionId);
-    this.commandRelay = new CommandRelay(this, backends, router, readYourWrites, writePosition, context.writer(),
+    this.writePosition = new WritePosition(readYourWrites, backends, context.writerRole, connectionId);
+    this.commandRelay = new CommandRelay(this, backends, router, readYourWrites, writePosition, context.writerRole,
         connectionId);
     this.assembler = new CommandAssembler(context.settings.maxPacketSize(), this::fatal);
   }
@@ -111,6 +112,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /** The session is over: work still under way for it drops its command (already released). */
   boolean closing() {
     return closing;
+  }
+
+  /** The session's router. */
+  SessionRouter router() {
+    return router;
+  }
+
+  /**
+   * The session's transaction is gone with the connection it ran on (the writer failed): the
+   * session is out of it, and so is its router.
+   */
+  void transactionLost() {
+    state.serverStatus(state.serverStatus() & ~ServerStatus.IN_TRANS);
+    router.transactionLost();
   }
 
   /** The session's backend connections. */
@@ -190,8 +205,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case CommandCode.CHANGE_USER -> startChangeUser(command);
       case CommandCode.INIT_DB -> {
         currentArgument = command.text();
-        Route route = router.routeCommand(code);
-        relay(command, new Route(route.backend(), true));
+        relay(command, router.routeCommand(code).asSessionCommand());
       }
       case CommandCode.SET_OPTION -> {
         currentArgument = command.length() >= 3 ? String.valueOf(command.firstPayload().getUnsignedShortLE(1)) : "";
@@ -396,18 +410,33 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     }
   }
 
+  /**
+   * The backend connection running the command was lost (the server died, was fenced, or killed
+   * the connection). If none of the answer reached the client, it gets an error and the session
+   * goes on (a later command gets a new connection brought to the session's state): 1213/40001
+   * when a transaction was open (it is gone), else 1927 (the command may or may not have taken
+   * effect; it is never sent again by the proxy). A half-relayed answer cannot be finished: the
+   * client connection is closed.
+   */
   @Override
   public void failed(Throwable cause) {
     BackendConnection lost = backends.currentLost();
     if (commandRelay.route() != null) {
       router.completed(commandRelay.route(), state.serverStatus(), true);
     }
+    String name = lost == null ? "?" : lost.backend().name();
     log.warn("client {}: backend {} lost during a command: {}", connectionId, lost, cause.getMessage());
-    if (!relayedAny) {
-      fatal(ErrorCode.LOST_CONNECTION, "Lost connection to backend '" + (lost == null ? "?" : lost.backend().name())
-          + "' during query", 1);
-    } else {
+    if (relayedAny || localInfile || closing) {
       close();
+      return;
+    }
+    if (state.inTransaction()) {
+      transactionLost();
+      answerError(ErrorCode.TRANSACTION_LOST, "Deadlock found when trying to get lock; try restarting transaction"
+          + " (the transaction was lost with the connection to backend '" + name + "')");
+    } else {
+      answerError(ErrorCode.LOST_CONNECTION, "Connection was killed: lost connection to backend '" + name
+          + "' during the command, which may or may not have taken effect");
     }
   }
 

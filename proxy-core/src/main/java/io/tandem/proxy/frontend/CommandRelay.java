@@ -9,7 +9,9 @@ import io.tandem.proxy.protocol.ErrorCode;
 import io.tandem.proxy.route.ReadYourWrites;
 import io.tandem.proxy.route.Route;
 import io.tandem.proxy.route.SessionRouter;
+import io.tandem.proxy.route.WriterRole;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * connection, the statement prepared there too (else the master). A refused route, or a backend
  * that cannot be reached, gets the client an error instead.
  *
+ * <p>A command routed to the writer role ({@link Route#toWriter()}) is taken to whoever is the
+ * writer when it leaves, not when it was routed. While the writer is being switched, or while the
+ * writer cannot be reached and the failover controller has not decided yet, the command waits
+ * (at most {@link WriterRole#holdWrites()}) and then goes to the new writer: it was never sent,
+ * so sending it there is safe. With no writer at all it is refused with the controller's reason.
+ *
  * <p>Until it is sent, the command's frames belong to the command: every path that gives up on it
  * releases it, and when the session closed meanwhile (which released it already) nothing else
  * happens.
@@ -30,6 +38,10 @@ import org.slf4j.LoggerFactory;
 final class CommandRelay {
 
   private static final Logger log = LoggerFactory.getLogger(CommandRelay.class);
+  /** How often a held command looks at the writer role again. */
+  private static final long HOLD_POLL_MILLIS = 10;
+  /** How often a held command tries an unreachable writer again. */
+  private static final long RETRY_UNREACHABLE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
   private final ClientSession session;
   private final SessionBackends backends;
@@ -37,22 +49,24 @@ final class CommandRelay {
   /** The router's read-your-writes bookkeeping, or null for eventually consistent reads. */
   private final ReadYourWrites readYourWrites;
   private final WritePosition writePosition;
-  private final BackendDefinition writer;
+  private final WriterRole writerRole;
   /** The client connection's id, for the log. */
   private final long connectionId;
+  /** When the current command stops waiting for a writer (System.nanoTime), or 0 when it has not waited. */
+  private long holdDeadline;
   /** The route the command relayed last took (its last one, if it was routed again). */
   private Route route;
   /** The prepared statement the current COM_STMT_EXECUTE runs, when it may run away from its connection. */
   private PreparedStatements.Statement executing;
 
   CommandRelay(ClientSession session, SessionBackends backends, SessionRouter router, ReadYourWrites readYourWrites,
-      WritePosition writePosition, BackendDefinition writer, long connectionId) {
+      WritePosition writePosition, WriterRole writerRole, long connectionId) {
     this.session = session;
     this.backends = backends;
     this.router = router;
     this.readYourWrites = readYourWrites;
     this.writePosition = writePosition;
-    this.writer = writer;
+    this.writerRole = writerRole;
     this.connectionId = connectionId;
   }
 
@@ -64,6 +78,7 @@ final class CommandRelay {
   /** Relays {@code command} (owned from now on) along {@code route}. */
   void relay(ClientCommand command, Route route) {
     executing = null;
+    holdDeadline = 0;
     toBackend(command, route);
   }
 
@@ -73,6 +88,7 @@ final class CommandRelay {
    */
   void relayExecution(ClientCommand command, PreparedStatements.Statement s, Route route) {
     executing = s;
+    holdDeadline = 0;
     toBackend(command, route);
   }
 
@@ -82,11 +98,28 @@ final class CommandRelay {
    * prepared there), keeping {@link #executing} unless that is why.
    */
   private void toBackend(ClientCommand command, Route route) {
+    if (route.toWriter()) {
+      WriterRole.State w = writerRole.state();
+      if (w.switching()) {
+        hold(command, route, -1, null);
+        return;
+      }
+      if (w.writer() == null) {
+        route = Route.refused(w.refusal());
+      } else if (!w.isWriter(route.backend())) {
+        route = route.atWriter(w.writer());
+      }
+    }
     this.route = route;
     if (route.refusal() != null) {
+      boolean unanswered = command.code() == CommandCode.STMT_CLOSE;
       command.release();
       router.completed(route, session.state().serverStatus(), true);
-      session.answerError(ErrorCode.OPTION_PREVENTS_STATEMENT, route.refusal());
+      if (unanswered) {
+        session.finishCommand(); // COM_STMT_CLOSE has no answer, not even an error
+      } else {
+        session.answerError(ErrorCode.OPTION_PREVENTS_STATEMENT, route.refusal());
+      }
       return;
     }
     if (route.awaitWrites() && readYourWrites != null) {
@@ -110,11 +143,13 @@ final class CommandRelay {
     }
     if (c != null) {
       backends.lost(c);
-      if (session.state().pinned() && target.equals(writer)) {
+      if (session.state().inTransaction()) {
         command.release();
-        log.warn("client {}: backend {} connection lost between commands with a transaction or prepared statements open; closing", connectionId, c);
-        session.fatal(ErrorCode.LOST_CONNECTION, "Lost connection to backend '" + target.name()
-            + "' with an open transaction or prepared statements", 1);
+        log.info("client {}: backend {} connection lost between commands inside a transaction", connectionId, c);
+        router.completed(route, session.state().serverStatus(), true);
+        session.transactionLost();
+        session.answerError(ErrorCode.TRANSACTION_LOST, "Deadlock found when trying to get lock; try restarting"
+            + " transaction (the transaction was lost with the connection to backend '" + target.name() + "')");
         return;
       }
     }
@@ -127,6 +162,11 @@ final class CommandRelay {
         return;
       }
       if (!f.isSuccess()) {
+        if (route.toWriter() && !ErrorReply.isServerError(f.cause())) {
+          // the writer is unreachable: wait for the controller to fail over (or give up)
+          hold(command, route, writerRole.state().epoch(), f.cause());
+          return;
+        }
         command.release();
         router.completed(route, session.state().serverStatus(), true);
         ErrorReply reply = ErrorReply.of(f.cause(), target);
@@ -137,6 +177,43 @@ final class CommandRelay {
       backends.adopt(fresh);
       next.accept(fresh);
     });
+  }
+
+  /**
+   * Waits before taking the command to the writer again: while the writer is being switched, or
+   * ({@code unreachableEpoch} ≥ 0) while the writer of that epoch cannot be reached and is still
+   * the writer. Retries an unreachable writer every {@link #RETRY_UNREACHABLE_NANOS}; after
+   * {@link WriterRole#holdWrites()} the client gets the connection error ({@code cause}) or, for a
+   * switch that did not end, a refusal.
+   */
+  private void hold(ClientCommand command, Route route, long unreachableEpoch, Throwable cause) {
+    long now = System.nanoTime();
+    if (holdDeadline == 0) {
+      holdDeadline = now + writerRole.holdWrites().toNanos();
+    }
+    long since = now;
+    session.channel().eventLoop().schedule(() -> {
+      if (session.closing()) {
+        command.release();
+        return;
+      }
+      WriterRole.State w = writerRole.state();
+      long t = System.nanoTime();
+      boolean unreachable = unreachableEpoch >= 0 && w.epoch() == unreachableEpoch && w.writer() != null;
+      boolean waiting = w.switching() || unreachable;
+      if (!waiting || (unreachable && !w.switching() && t - since >= RETRY_UNREACHABLE_NANOS && t - holdDeadline < 0)) {
+        toBackend(command, route);
+      } else if (t - holdDeadline < 0) {
+        hold(command, route, unreachableEpoch, cause);
+      } else {
+        command.release();
+        router.completed(route, session.state().serverStatus(), true);
+        ErrorReply reply = cause != null ? ErrorReply.of(cause, route.backend())
+            : new ErrorReply(ErrorCode.OPTION_PREVENTS_STATEMENT, "The proxy is switching the writer so it cannot"
+                + " execute this statement: no writer within " + writerRole.holdWrites().toMillis() + " ms");
+        session.answerError(reply.error(), reply.message());
+      }
+    }, HOLD_POLL_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /**

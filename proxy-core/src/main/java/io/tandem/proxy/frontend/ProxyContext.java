@@ -8,6 +8,7 @@ import io.tandem.proxy.backend.BackendPool;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.route.RouterFactory;
+import io.tandem.proxy.route.WriterRole;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,24 +24,41 @@ final class ProxyContext {
   final ConnectionRegistry registry;
   final CredentialCache credentials = new CredentialCache();
   final RouterFactory routers;
-  private final BackendDefinition writer;
+  final WriterRole writerRole;
   private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
 
   ProxyContext(ProxySettings settings, ServerIdentity identity, SslContext sslContext,
-      BackendDefinition writer, RouterFactory routers) {
+      WriterRole writerRole, RouterFactory routers) {
     this.settings = settings;
     this.routers = routers;
     this.identity = identity;
     this.sslContext = sslContext;
-    this.writer = writer;
+    this.writerRole = writerRole;
     this.connector = new BackendConnector(settings.pool().connectTimeout(), settings.backendTls());
     this.rsaKeys = RsaKeys.generate();
     this.registry = new ConnectionRegistry(settings.maxConnections());
   }
 
-  /** The active master: where logins check their schema, and what pins a session when lost. */
-  BackendDefinition writer() {
-    return writer;
+  /**
+   * Where a login (or COM_CHANGE_USER) naming a schema checks it: the writer of the moment; when
+   * there is none, or {@code writerFailed}, the router's read target (an eligible replica), so
+   * that reads go on while the writer is down. Null when there is neither.
+   */
+  BackendDefinition schemaCheckTarget(io.tandem.proxy.route.SessionRouter router, boolean writerFailed) {
+    BackendDefinition writer = writerRole.writer();
+    if (writer != null && !writerFailed) {
+      return writer;
+    }
+    return router.readTarget();
+  }
+
+  /**
+   * Closes every connection of the proxy to {@code backend}: idle ones in the pools and those the
+   * sessions hold, busy or not (their clients get an error). Used when a writer is fenced.
+   */
+  void dropConnections(String backend) {
+    pools.forEach((loop, pool) -> loop.execute(() -> pool.closeIdle(backend)));
+    registry.sessions().forEach(s -> s.channel().eventLoop().execute(() -> s.backends().closeTo(backend)));
   }
 
   BackendPool pool(EventLoop loop) {

@@ -13,6 +13,7 @@ import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.protocol.PacketDecoder;
 import io.tandem.proxy.route.MasterOnlyRouter;
 import io.tandem.proxy.route.RouterFactory;
+import io.tandem.proxy.route.WriterRole;
 import io.tandem.proxy.transport.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -27,25 +28,35 @@ public final class ProxyServer implements AutoCloseable {
 
   private final ProxySettings settings;
   private final RouterFactory routers;
+  private final WriterRole writerRole;
   private EventLoopGroup boss;
   private EventLoopGroup workers;
   private Channel serverChannel;
   private ProxyContext context;
 
-  /** A proxy that sends every statement to the active master. */
+  /** A proxy that sends every statement to the master with the highest priority, which never changes. */
   public ProxyServer(ProxySettings settings) {
-    this(settings, MasterOnlyRouter.factory(settings));
+    this(settings, WriterRole.byPriority(settings));
   }
 
-  /** A proxy whose sessions route statements with {@code routers}. */
-  public ProxyServer(ProxySettings settings, RouterFactory routers) {
+  private ProxyServer(ProxySettings settings, WriterRole writerRole) {
+    this(settings, MasterOnlyRouter.factory(writerRole), writerRole);
+  }
+
+  /**
+   * A proxy whose sessions route statements with {@code routers}, writing to the writer of
+   * {@code writerRole} of the moment.
+   */
+  public ProxyServer(ProxySettings settings, RouterFactory routers, WriterRole writerRole) {
     this.settings = settings;
     this.routers = routers;
+    this.writerRole = writerRole;
   }
 
   /** Binds the listen address and starts serving; returns the bound port. */
   public int start() throws InterruptedException {
-    BackendDefinition writer = MasterOnlyRouter.activeMaster(settings); // until failover exists
+    BackendDefinition writer = writerRole.writer() != null ? writerRole.writer()
+        : WriterRole.highestPriorityMaster(settings);
     ServerIdentity identity;
     try {
       identity = ServerIdentity.probe(writer, settings.pool().connectTimeout());
@@ -54,7 +65,7 @@ public final class ProxyServer implements AutoCloseable {
       log.warn("master {} ({}) not reachable at start ({}); presenting as {}", writer.name(),
           writer.address(), e.getMessage(), identity.version());
     }
-    context = new ProxyContext(settings, identity, serverSslContext(settings), writer, routers);
+    context = new ProxyContext(settings, identity, serverSslContext(settings), writerRole, routers);
     boss = Transport.eventLoopGroup(1);
     workers = Transport.eventLoopGroup(settings.workerThreads());
     ProxyContext ctx = context;
@@ -94,6 +105,17 @@ public final class ProxyServer implements AutoCloseable {
   public int port() {
     return serverChannel == null ? settings.listenPort()
         : ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /**
+   * Closes every connection of the proxy to the backend named {@code backend}, idle or busy (the
+   * failover controller fences a failed writer with it). Returns at once; the connections close
+   * on their event loops.
+   */
+  public void dropConnections(String backend) {
+    if (context != null) {
+      context.dropConnections(backend);
+    }
   }
 
   /** Client connections open right now. */

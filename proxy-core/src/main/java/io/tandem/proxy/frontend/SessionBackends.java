@@ -254,6 +254,18 @@ final class SessionBackends {
     current = null;
   }
 
+  /**
+   * Closes the session's connection to the backend named {@code backend}, if it has one (the
+   * writer is being fenced). A busy one fails its command; an idle one is found closed at its next
+   * use and replaced.
+   */
+  void closeTo(String backend) {
+    BackendConnection c = connections.get(backend);
+    if (c != null) {
+      c.close();
+    }
+  }
+
   /** A session command that succeeded, and whether the state snapshot already covers it. */
   private record SessionCommand(String sql, boolean inSnapshot) {}
 }

@@ -4,6 +4,7 @@ import io.tandem.proxy.backend.BackendConnection;
 import io.tandem.proxy.backend.RowCollector;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.route.ReadYourWrites;
+import io.tandem.proxy.route.WriterRole;
 import io.tandem.proxy.session.GtidPosition;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -21,16 +22,16 @@ final class WritePosition {
   /** The router's read-your-writes bookkeeping, or null for eventually consistent reads. */
   private final ReadYourWrites readYourWrites;
   private final SessionBackends backends;
-  private final BackendDefinition writer;
+  private final WriterRole writerRole;
   /** The client connection's id, for the log. */
   private final long connectionId;
   /** The position is being read from the master: commands wait. */
   private boolean reading;
 
-  WritePosition(ReadYourWrites readYourWrites, SessionBackends backends, BackendDefinition writer, long connectionId) {
+  WritePosition(ReadYourWrites readYourWrites, SessionBackends backends, WriterRole writerRole, long connectionId) {
     this.readYourWrites = readYourWrites;
     this.backends = backends;
-    this.writer = writer;
+    this.writerRole = writerRole;
     this.connectionId = connectionId;
   }
 
@@ -49,7 +50,8 @@ final class WritePosition {
    * {@code done} learns whether it is known now. Commands wait meanwhile.
    */
   void read(Consumer<Boolean> done) {
-    BackendConnection master = backends.connection(writer);
+    BackendDefinition writer = writerRole.writer();
+    BackendConnection master = writer == null ? null : backends.connection(writer);
     if (master == null || !master.isOpen() || master.busy()) {
       readYourWrites.positionRead(null);
       done.accept(false);

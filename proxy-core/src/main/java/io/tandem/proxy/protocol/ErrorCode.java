@@ -17,8 +17,21 @@ public record ErrorCode(int code, String sqlState) {
   public static final ErrorCode OPTION_PREVENTS_STATEMENT = new ErrorCode(1290, "HY000");
   public static final ErrorCode MALFORMED_PACKET = new ErrorCode(1835, "HY000");
   public static final ErrorCode SECURE_TRANSPORT_REQUIRED = new ErrorCode(3159, "HY000");
-  /** Client-side code, used when a backend cannot be reached. */
-  public static final ErrorCode CANNOT_CONNECT = new ErrorCode(2003, "HY000");
-  /** Client-side code, used when a backend connection is lost during a command. */
-  public static final ErrorCode LOST_CONNECTION = new ErrorCode(2013, "HY000");
+  /**
+   * ER_CONNECT_TO_FOREIGN_DATA_SOURCE: a backend cannot be reached. The proxy never sends the
+   * client-side codes 2000-2999 (CR_CONN_HOST_ERROR 2003, CR_SERVER_LOST 2013): libmariadb 3.3.9
+   * and later turn a server-sent client code into 2027 "Received malformed packet".
+   */
+  public static final ErrorCode CANNOT_CONNECT = new ErrorCode(1429, "HY000");
+  /**
+   * ER_CONNECTION_KILLED: the backend connection was lost while it ran the command, which may or
+   * may not have taken effect; the client's connection to the proxy stays usable.
+   */
+  public static final ErrorCode LOST_CONNECTION = new ErrorCode(1927, "70100");
+  /**
+   * ER_LOCK_DEADLOCK (SQLSTATE 40001, "try restarting transaction"): the session's open
+   * transaction is gone because its backend (the old writer) failed. Drivers and frameworks treat
+   * 40001 as a rolled-back transaction that may be retried; the connection stays usable.
+   */
+  public static final ErrorCode TRANSACTION_LOST = new ErrorCode(1213, "40001");
 }

@@ -1,40 +1,27 @@
 package io.tandem.proxy.route;
 
-import io.tandem.proxy.config.BackendDefinition;
-import io.tandem.proxy.config.ProxySettings;
-import java.util.Comparator;
-
-/** Sends everything to the configured master with the highest priority: no read splitting. */
+/** Sends everything to the writer of the moment: no read splitting. */
 public final class MasterOnlyRouter implements SessionRouter {
 
-  private final Route route;
+  private final WriterRole writer;
 
-  public MasterOnlyRouter(BackendDefinition master) {
-    this.route = Route.to(master);
+  public MasterOnlyRouter(WriterRole writer) {
+    this.writer = writer;
   }
 
-  /** The factory for a configuration: every session writes and reads on its active master. */
-  public static RouterFactory factory(ProxySettings settings) {
-    BackendDefinition master = activeMaster(settings);
-    return user -> new MasterOnlyRouter(master);
-  }
-
-  /** The master with the highest priority. */
-  public static BackendDefinition activeMaster(ProxySettings settings) {
-    return settings.backends().stream()
-        .filter(b -> b.role() == BackendDefinition.Role.MASTER)
-        .max(Comparator.comparingInt(BackendDefinition::priority))
-        .orElseThrow(() -> new IllegalArgumentException("no backend with role master"));
+  /** The factory for a proxy: every session writes and reads on the writer of the moment. */
+  public static RouterFactory factory(WriterRole writer) {
+    return user -> new MasterOnlyRouter(writer);
   }
 
   @Override
   public Route routeQuery(String sql) {
-    return route;
+    return Route.toWriter(writer.state(), false);
   }
 
   @Override
   public Route routeCommand(int commandCode) {
-    return route;
+    return Route.toWriter(writer.state(), false);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.tandem.proxy.route;
 
+import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.protocol.CommandCode;
 
 /**
@@ -47,6 +48,21 @@ public interface SessionRouter {
   default ReadYourWrites readYourWrites() {
     return null;
   }
+
+  /**
+   * A backend that can answer reads when the writer cannot be reached (a login naming a schema
+   * checks it there, so that reads keep working while the writer is down): an eligible replica,
+   * or null when the router reads only from the writer.
+   */
+  default BackendDefinition readTarget() {
+    return null;
+  }
+
+  /**
+   * The session's transaction ended without a COMMIT or ROLLBACK: the connection it ran on was
+   * lost (the writer failed). The router forgets where the transaction ran.
+   */
+  default void transactionLost() {}
 
   /** The session ended: release what the router holds for it. */
   default void closed() {}

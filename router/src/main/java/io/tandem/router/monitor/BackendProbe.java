@@ -43,6 +43,7 @@ final class BackendProbe {
   private final BackendConnector connector;
   private final MonitorSettings settings;
   private final Runnable onUpdate;
+  private final java.util.function.Supplier<Duration> heartbeatSilence;
   private final PoolKey key;
 
   private BackendConnection connection;
@@ -62,7 +63,8 @@ final class BackendProbe {
   private boolean everEligible;
 
   BackendProbe(BackendDefinition backend, EventLoop loop, BackendConnector connector, MonitorSettings settings,
-      Runnable onUpdate) {
+      Runnable onUpdate, java.util.function.Supplier<Duration> heartbeatSilence) {
+    this.heartbeatSilence = heartbeatSilence;
     this.backend = backend;
     this.loop = loop;
     this.connector = connector;
@@ -147,20 +149,39 @@ final class BackendProbe {
         // both sides of TIMESTAMPDIFF in UTC: no daylight-saving jumps inside the difference
         : query(c, "SET SESSION time_zone = '+00:00'", settings.queryTimeout()).thenRun(() -> sessionReady = true);
     if (role == Role.MASTER) {
-      ready.thenCompose(v -> writeHeartbeat(c)).whenComplete((v, e) -> guarded(c, () -> masterChecked(c, e)));
+      // the facts first (quick), then the writer probe, which may wait for semisync acks
+      ready.thenCompose(v -> facts(c)).whenComplete((f, e) -> guarded(c, () -> {
+        if (e != null) {
+          masterChecked(c, e, null);
+          return;
+        }
+        writeHeartbeat(c).whenComplete((v, e2) -> guarded(c, () -> masterChecked(c, e2, f)));
+      }));
     } else {
       ready.thenCompose(v -> replicationStatus(c, false)).whenComplete((st, e) -> guarded(c, () -> {
         if (e != null) {
-          replicaChecked(c, role, null, null, null, e, "replication status");
+          replicaChecked(c, role, null, null, null, e, "replication status", null);
           return;
         }
         timed(c, RowCollector.query(c, "SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)), "
             + appliedPositionVariable(c) + " FROM " + settings.heartbeatTableName() + " WHERE id = 1"),
             settings.queryTimeout())
-            .whenComplete((rows, e2) -> guarded(c, () -> replicaChecked(c, role, st,
-                e2 == null ? lagOf(rows) : null, e2 == null ? appliedOf(rows) : null, e2, "heartbeat")));
+            .whenComplete((rows, e2) -> guarded(c, () -> {
+              CompletableFuture<ServerFacts> facts = backend.role() == Role.REPLICA
+                  ? CompletableFuture.completedFuture(null) : facts(c);
+              facts.whenComplete((f, e3) -> guarded(c, () -> replicaChecked(c, role, st,
+                  e2 == null ? sinceLastHeartbeat(lagOf(rows)) : null, e2 == null ? appliedOf(rows) : null, e2 != null ? e2 : e3,
+                  e2 != null ? "heartbeat" : "server facts", f)));
+            }));
       }));
     }
+  }
+
+  /** read_only, semisync and the binary log position of a master or standby ({@link ServerFacts}). */
+  private CompletableFuture<ServerFacts> facts(BackendConnection c) {
+    return timed(c, RowCollector.query(c, ServerFacts.VARIABLES_QUERY), settings.queryTimeout())
+        .thenCompose(variables -> timed(c, RowCollector.query(c, ServerFacts.STATUS_QUERY), settings.queryTimeout())
+            .thenApply(status -> ServerFacts.parse(variables.rows(), status.rows())));
   }
 
   /** Runs the end of a check; a bug in it must not leave the probe marked running forever. */
@@ -207,19 +228,19 @@ final class BackendProbe {
 
   // --- results ----------------------------------------------------------------------------
 
-  private void masterChecked(BackendConnection c, Throwable e) {
+  private void masterChecked(BackendConnection c, Throwable e, ServerFacts facts) {
     running = false;
     if (closed) {
       return;
     }
     if (e == null) {
       status = new BackendStatus(backend, Role.MASTER, true, true, false, false, null, null, true, false, false,
-          null, Instant.now());
+          null, Instant.now(), null, null, facts);
       transition("master", "%s: active master, writing the heartbeat", status.name());
     } else if (serverError(e) != null) {
       String error = "heartbeat write failed: " + serverError(e);
       status = new BackendStatus(backend, Role.MASTER, true, true, false, false, null, null, true, false, false,
-          error, status.lastCheck());
+          error, status.lastCheck(), null, null, facts);
       transition("master-error", "%s: %s", status.name(), error);
     } else {
       dropConnection(c);
@@ -230,7 +251,7 @@ final class BackendProbe {
   }
 
   private void replicaChecked(BackendConnection c, Role role, ReplicationStatus st, Duration lag,
-      GtidPosition applied, Throwable e, String what) {
+      GtidPosition applied, Throwable e, String what, ServerFacts facts) {
     running = false;
     if (closed) {
       return;
@@ -261,7 +282,7 @@ final class BackendProbe {
     String lastError = problem != null ? problem : st.lastError();
     status = new BackendStatus(backend, role, true, true, st != null && st.ioRunning(), st != null && st.sqlRunning(),
         st == null ? null : st.secondsBehindMaster(), lag, healthy, lagging, eligible, lastError, Instant.now(),
-        applied);
+        applied, st, facts);
     logReplica(role, problem, lag, eligible);
     onUpdate.run();
   }
@@ -325,7 +346,7 @@ final class BackendProbe {
     boolean eligible = role == Role.REPLICA && s.healthy() && !s.lagging();
     return new BackendStatus(s.backend(), role, s.checked(), s.reachable(), s.ioRunning(), s.sqlRunning(),
         s.secondsBehindMaster(), role == Role.MASTER ? null : s.lag(), s.healthy(), s.lagging(), eligible,
-        s.lastError(), s.lastCheck(), role == Role.MASTER ? null : s.applied());
+        s.lastError(), s.lastCheck(), role == Role.MASTER ? null : s.applied(), s.replication(), s.facts());
   }
 
   // --- helpers ----------------------------------------------------------------------------
@@ -360,6 +381,19 @@ final class BackendProbe {
     long micros = Long.parseLong(rows.rows().get(0).get(0).trim());
     // a negative difference means the replica's clock is behind the master's: count it as no lag
     return Duration.ofNanos(Math.max(0, micros) * 1000);
+  }
+
+  /**
+   * The lag measured against the master's last heartbeat rather than against now: while no
+   * heartbeat is being written (the writer is down or being switched), a replica that has the last
+   * one is not lagging behind anything that exists.
+   */
+  private Duration sinceLastHeartbeat(Duration lag) {
+    if (lag == null) {
+      return null;
+    }
+    Duration silence = heartbeatSilence.get();
+    return silence.isZero() ? lag : lag.minus(silence).isNegative() ? Duration.ZERO : lag.minus(silence);
   }
 
   /** The session variable holding what a replica has applied, in its server's dialect. */

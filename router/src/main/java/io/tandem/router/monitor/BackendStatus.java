@@ -33,6 +33,10 @@ import java.time.Instant;
  *                    ({@code @@gtid_slave_pos} on MariaDB, {@code @@global.gtid_executed} on
  *                    MySQL), or null when unknown; read-your-writes skips its wait on a replica
  *                    whose applied position already covers the session's writes
+ * @param replication the last replication status read ({@code SHOW SLAVE STATUS}), or null
+ *                    (unreachable, or the active master, which is not asked)
+ * @param facts       what the failover controller needs of a master or standby (read_only,
+ *                    semisync, binary log position), or null (replicas, or not read)
  */
 public record BackendStatus(
     BackendDefinition backend,
@@ -48,7 +52,17 @@ public record BackendStatus(
     boolean eligible,
     String lastError,
     Instant lastCheck,
-    GtidPosition applied) {
+    GtidPosition applied,
+    ReplicationStatus replication,
+    ServerFacts facts) {
+
+  /** A status without replication details or server facts. */
+  public BackendStatus(BackendDefinition backend, BackendDefinition.Role role, boolean checked, boolean reachable,
+      boolean ioRunning, boolean sqlRunning, Duration secondsBehindMaster, Duration lag, boolean healthy,
+      boolean lagging, boolean eligible, String lastError, Instant lastCheck, GtidPosition applied) {
+    this(backend, role, checked, reachable, ioRunning, sqlRunning, secondsBehindMaster, lag, healthy, lagging,
+        eligible, lastError, lastCheck, applied, null, null);
+  }
 
   /** A status without a known applied position. */
   public BackendStatus(BackendDefinition backend, BackendDefinition.Role role, boolean checked, boolean reachable,

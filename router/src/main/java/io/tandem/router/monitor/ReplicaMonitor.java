@@ -7,6 +7,7 @@ import io.tandem.proxy.backend.BackendConnector;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.BackendDefinition.Role;
 import io.tandem.proxy.transport.Transport;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,6 +48,8 @@ public final class ReplicaMonitor implements AutoCloseable {
   private ScheduledFuture<?> ticker;
   private long version;
   private String lastMaster;
+  /** When the last heartbeat write succeeded (on the monitor's loop), or null. */
+  private Instant lastHeartbeat;
 
   /**
    * @param backends     every backend (masters, standby, replicas); names must be unique
@@ -68,7 +71,7 @@ public final class ReplicaMonitor implements AutoCloseable {
     this.loop = group.next();
     BackendConnector connector = new BackendConnector(settings.connectTimeout(), settings.tls());
     for (BackendDefinition b : backends) {
-      probes.add(new BackendProbe(b, loop, connector, settings, this::publish));
+      probes.add(new BackendProbe(b, loop, connector, settings, this::publish, this::heartbeatSilence));
     }
     List<BackendStatus> unknown = new ArrayList<>();
     for (BackendDefinition b : backends) {
@@ -146,10 +149,26 @@ public final class ReplicaMonitor implements AutoCloseable {
     String master = lastMaster;
     List<BackendStatus> statuses = new ArrayList<>(probes.size());
     for (BackendProbe p : probes) {
-      statuses.add(p.status(roleOf(p.backend(), master)));
+      BackendStatus s = p.status(roleOf(p.backend(), master));
+      statuses.add(s);
+      if (s.role() == Role.MASTER && s.reachable() && s.lastError() == null && s.lastCheck() != null) {
+        lastHeartbeat = s.lastCheck();
+      }
     }
     snapshot = new TopologySnapshot(++version, Instant.now(), master, settings.maxReplicationLag(),
         settings.hysteresis(), statuses);
+  }
+
+  /**
+   * How long no heartbeat has been written beyond two intervals (zero while the writer writes it
+   * every interval): replica lags are measured against the last heartbeat, not against now.
+   */
+  private Duration heartbeatSilence() {
+    if (lastHeartbeat == null) {
+      return Duration.ZERO;
+    }
+    Duration silence = Duration.between(lastHeartbeat, Instant.now()).minus(settings.interval().multipliedBy(2));
+    return silence.isNegative() ? Duration.ZERO : silence;
   }
 
   /**

@@ -21,9 +21,22 @@ import java.util.regex.Pattern;
  *                            non-NULL
  * @param lastIoError         {@code Last_IO_Error} when not empty, else null
  * @param lastSqlError        {@code Last_SQL_Error} when not empty, else null
+ * @param received            what the IO thread has received: {@code Gtid_IO_Pos} (MariaDB) or
+ *                            {@code Retrieved_Gtid_Set} (MySQL); null when not shown
+ * @param source              whom it replicates from, {@code Master_Host:Master_Port}
+ *                            ({@code Source_Host:Source_Port}) of the first row; null when not shown
+ * @param ioConnecting        every IO thread not {@code Yes} is {@code Connecting}: it tries to
+ *                            reach its master (which is down or unreachable) rather than having
+ *                            been stopped or having failed for good
  */
 public record ReplicationStatus(boolean configured, boolean ioRunning, boolean sqlRunning,
-    Duration secondsBehindMaster, String lastIoError, String lastSqlError) {
+    Duration secondsBehindMaster, String lastIoError, String lastSqlError, String received, String source,
+    boolean ioConnecting) {
+
+  public ReplicationStatus(boolean configured, boolean ioRunning, boolean sqlRunning, Duration secondsBehindMaster,
+      String lastIoError, String lastSqlError) {
+    this(configured, ioRunning, sqlRunning, secondsBehindMaster, lastIoError, lastSqlError, null, null, false);
+  }
 
   private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)\\.(\\d+)");
 
@@ -42,16 +55,21 @@ public record ReplicationStatus(boolean configured, boolean ioRunning, boolean s
     int behind = column(columns, "Seconds_Behind_Master", "Seconds_Behind_Source");
     int ioError = column(columns, "Last_IO_Error", null);
     int sqlError = column(columns, "Last_SQL_Error", null);
+    int received = column(columns, "Gtid_IO_Pos", "Retrieved_Gtid_Set");
+    int host = column(columns, "Master_Host", "Source_Host");
+    int port = column(columns, "Master_Port", "Source_Port");
     if (io < 0 || sql < 0 || behind < 0) {
       throw new IllegalArgumentException("not a replication status: columns " + columns);
     }
     boolean ioRunning = true;
+    boolean ioConnecting = true;
     boolean sqlRunning = true;
     Duration secondsBehind = Duration.ZERO;
     List<String> ioErrors = new ArrayList<>();
     List<String> sqlErrors = new ArrayList<>();
     for (List<String> row : rows) {
       ioRunning &= "Yes".equalsIgnoreCase(row.get(io));
+      ioConnecting &= "Yes".equalsIgnoreCase(row.get(io)) || "Connecting".equalsIgnoreCase(row.get(io));
       sqlRunning &= "Yes".equalsIgnoreCase(row.get(sql));
       String b = row.get(behind);
       if (b == null || secondsBehind == null) {
@@ -63,12 +81,18 @@ public record ReplicationStatus(boolean configured, boolean ioRunning, boolean s
       addError(ioErrors, row, ioError);
       addError(sqlErrors, row, sqlError);
     }
-    return new ReplicationStatus(true, ioRunning, sqlRunning, secondsBehind, join(ioErrors), join(sqlErrors));
+    List<String> first = rows.get(0);
+    return new ReplicationStatus(true, ioRunning, sqlRunning, secondsBehind, join(ioErrors), join(sqlErrors),
+        received < 0 ? null : first.get(received),
+        host < 0 || port < 0 ? null : first.get(host) + ":" + first.get(port), ioConnecting && !ioRunning);
   }
 
   /**
    * Why this status rules the server out as a read target, or null when replication is healthy:
-   * configured, both threads {@code Yes}, {@code Seconds_Behind} not NULL.
+   * configured, both threads {@code Yes}, {@code Seconds_Behind} not NULL. An IO thread that is
+   * {@code Connecting} (its master is down) is no problem by itself: the replica still has what
+   * it received, and the heartbeat lag (measured against the master's last heartbeat) tells how
+   * much that is; so reads go on while the writer is down.
    *
    * <p>"No last error" is checked through the threads: a current error always stops its thread
    * ({@code No}) or keeps the IO thread reconnecting ({@code Connecting}), and its text becomes
@@ -81,13 +105,13 @@ public record ReplicationStatus(boolean configured, boolean ioRunning, boolean s
     if (!configured) {
       return "replication not configured";
     }
-    if (!ioRunning) {
+    if (!ioRunning && !ioConnecting) {
       return "replication IO thread not running" + (lastIoError != null ? ": " + lastIoError : "");
     }
     if (!sqlRunning) {
       return "replication SQL thread not running" + (lastSqlError != null ? ": " + lastSqlError : "");
     }
-    if (secondsBehindMaster == null) {
+    if (secondsBehindMaster == null && !ioConnecting) {
       return "Seconds_Behind_Master is NULL";
     }
     return null;

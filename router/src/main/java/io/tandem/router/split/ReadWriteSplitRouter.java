@@ -6,6 +6,7 @@ import io.tandem.proxy.protocol.ServerStatus;
 import io.tandem.proxy.route.ReadYourWrites;
 import io.tandem.proxy.route.Route;
 import io.tandem.proxy.route.SessionRouter;
+import io.tandem.proxy.route.WriterRole;
 import io.tandem.router.classify.RoutingHint;
 import io.tandem.router.classify.StatementClassifier;
 import io.tandem.router.classify.StatementKind;
@@ -38,6 +39,12 @@ import java.util.Set;
  *   <li>everything else, including what cannot be parsed: the master.</li>
  * </ol>
  *
+ * <p>"The master" is the writer of the moment ({@link WriterRole}), looked up again when the
+ * command leaves (a failover may move it meanwhile). While there is no writer (both masters down,
+ * failover refused, split brain), writes are refused with the controller's reason and everything
+ * that can run on a replica does: reads, session commands (replayed on the writer once there is
+ * one again), COM_INIT_DB, COM_PING, COM_STMT_PREPARE.
+ *
  * <p>With no eligible replica a read goes to the master, or is refused with
  * ER_OPTION_PREVENTS_STATEMENT when the user's policy says {@code no_replica: error}. With
  * {@code consistency: session} a read routed to a replica first waits there for the session's
@@ -47,7 +54,11 @@ public final class ReadWriteSplitRouter implements SessionRouter {
 
   private final StatementClassifier classifier;
   private final ReplicaChooser replicas;
-  private final BackendDefinition master;
+  /** Stands for the writer role in {@link #choose}: resolved when the route is built. */
+  private static final BackendDefinition WRITER = new BackendDefinition("(writer)", "-", 0,
+      BackendDefinition.Role.MASTER, 0);
+
+  private final WriterRole writer;
   private final UserRoutePolicy policy;
   private final RoutingCounters counters;
   /** Read-your-writes state; null for eventual consistency. */
@@ -78,15 +89,15 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   private int lastCommand = CommandCode.QUERY;
 
   public ReadWriteSplitRouter(StatementClassifier classifier, ReplicaChooser replicas,
-      BackendDefinition master, UserRoutePolicy policy) {
-    this(classifier, replicas, master, policy, new RoutingCounters());
+      WriterRole writer, UserRoutePolicy policy) {
+    this(classifier, replicas, writer, policy, new RoutingCounters());
   }
 
   public ReadWriteSplitRouter(StatementClassifier classifier, ReplicaChooser replicas,
-      BackendDefinition master, UserRoutePolicy policy, RoutingCounters counters) {
+      WriterRole writer, UserRoutePolicy policy, RoutingCounters counters) {
     this.classifier = classifier;
     this.replicas = replicas;
-    this.master = master;
+    this.writer = writer;
     this.policy = policy;
     this.counters = counters;
     this.writes = policy.consistency() == UserRoutePolicy.Consistency.SESSION
@@ -113,8 +124,30 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       return Route.refused("The proxy is running with no_replica=error so it cannot execute this statement:"
           + " no replica within the replication lag limit");
     }
+    if (target == WRITER) {
+      Route route = Route.toWriter(writer.state(), sessionCommand);
+      if (route.backend() != null) {
+        replicas.started(route.backend());
+      }
+      return route;
+    }
     replicas.started(target);
-    return new Route(target, sessionCommand, writes != null && target != master && writes.mustAwait(target));
+    return new Route(target, sessionCommand, writes != null && writes.mustAwait(target));
+  }
+
+  /** A writer takes writes now, or will once the switch under way ends. */
+  private boolean writerAvailable() {
+    WriterRole.State w = writer.state();
+    return w.writer() != null || w.switching();
+  }
+
+  /** While there is no writer: a replica for what can run there, else the writer (which refuses). */
+  private BackendDefinition writerOrReplica() {
+    if (writerAvailable()) {
+      return WRITER;
+    }
+    BackendDefinition replica = replicas.choose(policy.maxReplicationLag());
+    return replica != null ? replica : WRITER;
   }
 
   /**
@@ -122,8 +155,8 @@ public final class ReadWriteSplitRouter implements SessionRouter {
    * policy refuses such reads. A session whose last write position is unknown reads on the master.
    */
   private BackendDefinition replicaOrMaster(RoutingHint hint) {
-    if (writes != null && writes.mustAvoidReplicas()) {
-      return master;
+    if (writes != null && writes.mustAvoidReplicas() && writerAvailable()) {
+      return WRITER;
     }
     BackendDefinition replica = replicas.choose(maxLag(hint));
     if (replica != null) {
@@ -133,13 +166,13 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       return null;
     }
     counters.noReplica(false);
-    return master;
+    return WRITER;
   }
 
   private BackendDefinition choose(StatementTraits t) {
     RoutingHint hint = t.hint();
     if (policy.route() == UserRoutePolicy.DefaultRoute.MASTER || pinnedToMaster || (hint != null && hint.master())) {
-      return master;
+      return WRITER;
     }
     StatementKind kind = t.kind();
     if (transactionReplica != null) {
@@ -147,26 +180,26 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     }
     if (kind == StatementKind.BEGIN_READ_ONLY && !inTransaction && autocommit) {
       BackendDefinition replica = replicaOrMaster(hint);
-      if (replica != null && replica != master) {
+      if (replica != null && replica != WRITER) {
         transactionReplica = replica;
       }
       return replica;
     }
     if (inTransaction || !autocommit || kind == StatementKind.BEGIN) {
-      return master;
+      return WRITER;
     }
     if (isSessionCommand(t)) {
-      return master;
+      return writerOrReplica();
     }
     if (t.foundRows() && previous != null) {
-      return previous;
+      return previous.role() == BackendDefinition.Role.REPLICA ? previous : WRITER;
     }
     if (tablesLocked || namedLocks || serializable || t.unparsed() || !t.readOnly()
         || (variablesOnMaster && t.readsUserVariables())) {
-      return master;
+      return WRITER;
     }
     if (!temporaryTables.isEmpty() && readsTemporaryTable(t)) {
-      return master;
+      return WRITER;
     }
     return replicaOrMaster(hint);
   }
@@ -221,7 +254,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     routing = t;
     lastCommand = CommandCode.STMT_EXECUTE;
     // a prepared SET/USE changes the state of the connection it runs on only: keep it on the master
-    return routeTo(t.kind().isSessionCommand() || t.multiStatement() ? master : choose(t), false);
+    return routeTo(t.kind().isSessionCommand() || t.multiStatement() ? WRITER : choose(t), false);
   }
 
   @Override
@@ -229,8 +262,11 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     if (route.backend() != null) {
       replicas.finished(route.backend());
     }
-    replicas.started(master);
-    return new Route(master, route.sessionCommand(), false);
+    Route toWriter = Route.toWriter(writer.state(), route.sessionCommand());
+    if (toWriter.backend() != null) {
+      replicas.started(toWriter.backend());
+    }
+    return toWriter;
   }
 
   @Override
@@ -238,10 +274,21 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     routing = null;
     lastCommand = commandCode;
     // COM_STMT_PREPARE (a copy is made on a replica when an execution goes there), executions
-    // that need the preparing connection, COM_FIELD_LIST, COM_INIT_DB and the rest: the master
-    BackendDefinition target = master;
-    replicas.started(target);
-    return Route.to(target);
+    // that need the preparing connection, COM_FIELD_LIST, COM_INIT_DB and the rest: the master,
+    // or while there is none, a replica
+    BackendDefinition target = writerOrReplica();
+    return routeTo(target, false);
+  }
+
+  @Override
+  public BackendDefinition readTarget() {
+    return replicas.choose(policy.maxReplicationLag());
+  }
+
+  @Override
+  public void transactionLost() {
+    inTransaction = false;
+    transactionReplica = null;
   }
 
   @Override
@@ -254,7 +301,8 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     replicas.finished(route.backend());
     counters.ran(route.backend());
     previous = route.backend(); // where it finally ran (a read-your-writes wait may have moved it)
-    if (t != null && t.kind() == StatementKind.BEGIN_READ_ONLY && (failed || route.backend() == master)) {
+    boolean onWriter = route.toWriter() || writer.isWriter(route.backend());
+    if (t != null && t.kind() == StatementKind.BEGIN_READ_ONLY && (failed || onWriter)) {
       transactionReplica = null;
     }
     if (failed) {
@@ -269,7 +317,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       transactionReplica = null;
     }
     if (writes != null) {
-      if (route.backend() == master && mayWrite(t, lastCommand)) {
+      if (onWriter && mayWrite(t, lastCommand)) {
         writes.wrote(inTransaction);
       } else {
         writes.ended(inTransaction);

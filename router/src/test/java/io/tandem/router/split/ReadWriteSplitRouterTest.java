@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
 class ReadWriteSplitRouterTest {
 
   private static final BackendDefinition M1 = new BackendDefinition("m1", "127.0.0.1", 1, BackendDefinition.Role.MASTER, 100);
+  private static final BackendDefinition M2 = new BackendDefinition("m2", "127.0.0.1", 2, BackendDefinition.Role.STANDBY, 90);
+  private final io.tandem.proxy.route.WriterRole WRITER = new io.tandem.proxy.route.WriterRole(M1,
+      java.time.Duration.ofSeconds(5));
   private static final BackendDefinition R1 = new BackendDefinition("r1", "127.0.0.1", 3, BackendDefinition.Role.REPLICA, 0);
   private static final StatementClassifier CLASSIFIER = new StatementClassifier(1000);
 
@@ -51,7 +54,7 @@ class ReadWriteSplitRouterTest {
   }
 
   private final FakeReplicas replicas = new FakeReplicas();
-  private final ReadWriteSplitRouter router = new ReadWriteSplitRouter(CLASSIFIER, replicas, M1, UserRoutePolicy.AUTO);
+  private final ReadWriteSplitRouter router = new ReadWriteSplitRouter(CLASSIFIER, replicas, WRITER, UserRoutePolicy.AUTO);
 
   /** Routes a statement and completes it with the given status; returns where it went. */
   private String run(String sql, int status) {
@@ -138,7 +141,7 @@ class ReadWriteSplitRouterTest {
     assertThat(run("/* tandem:master */ SELECT 1")).isEqualTo("m1");
     assertThat(run("/* tandem:max_lag=500ms */ SELECT 1")).isEqualTo("r1");
     assertThat(replicas.lastMaxLag).isEqualTo(Duration.ofMillis(500));
-    ReadWriteSplitRouter masterUser = new ReadWriteSplitRouter(CLASSIFIER, replicas, M1,
+    ReadWriteSplitRouter masterUser = new ReadWriteSplitRouter(CLASSIFIER, replicas, WRITER,
         new UserRoutePolicy(UserRoutePolicy.DefaultRoute.MASTER, null));
     Route r = masterUser.routeQuery("SELECT 1");
     assertThat(r.backend()).isEqualTo(M1);
@@ -159,7 +162,7 @@ class ReadWriteSplitRouterTest {
   @Test
   void noReplicaErrorRefusesReadsButNotWrites() {
     RoutingCounters counters = new RoutingCounters();
-    ReadWriteSplitRouter strict = new ReadWriteSplitRouter(CLASSIFIER, replicas, M1,
+    ReadWriteSplitRouter strict = new ReadWriteSplitRouter(CLASSIFIER, replicas, WRITER,
         new UserRoutePolicy(UserRoutePolicy.DefaultRoute.AUTO, null, UserRoutePolicy.Consistency.EVENTUAL,
             Duration.ofMillis(100), UserRoutePolicy.NoReplica.ERROR), counters);
     replicas.available = false;
@@ -175,7 +178,7 @@ class ReadWriteSplitRouterTest {
   @Test
   void noReplicaMasterIsCounted() {
     RoutingCounters counters = new RoutingCounters();
-    ReadWriteSplitRouter r = new ReadWriteSplitRouter(CLASSIFIER, replicas, M1, UserRoutePolicy.AUTO, counters);
+    ReadWriteSplitRouter r = new ReadWriteSplitRouter(CLASSIFIER, replicas, WRITER, UserRoutePolicy.AUTO, counters);
     replicas.available = false;
     Route read = r.routeQuery("SELECT 1");
     r.completed(read, ServerStatus.AUTOCOMMIT, false);
@@ -185,7 +188,7 @@ class ReadWriteSplitRouterTest {
   }
 
   private ReadWriteSplitRouter sessionRouter(RoutingCounters counters) {
-    return new ReadWriteSplitRouter(CLASSIFIER, replicas, M1,
+    return new ReadWriteSplitRouter(CLASSIFIER, replicas, WRITER,
         new UserRoutePolicy(UserRoutePolicy.DefaultRoute.AUTO, null, UserRoutePolicy.Consistency.SESSION,
             Duration.ofMillis(100), UserRoutePolicy.NoReplica.MASTER), counters);
   }
@@ -305,5 +308,28 @@ class ReadWriteSplitRouterTest {
     assertThat(run("SELECT * FROM t")).isEqualTo("r1");
     Route set = router.routeQuery("SET @w = 5");
     assertThat(set.sessionCommand()).isTrue();
+  }
+
+  @org.junit.jupiter.api.Test
+  void writesFollowTheWriterRoleLookedUpAtEachStatement() {
+    assertThat(router.routeQuery("INSERT INTO t VALUES (1)").backend()).isEqualTo(M1);
+    WRITER.publish(new io.tandem.proxy.route.WriterRole.State(M2, 1, null, false));
+    Route write = router.routeQuery("INSERT INTO t VALUES (2)");
+    assertThat(write.backend()).isEqualTo(M2);
+    assertThat(write.toWriter()).isTrue();
+  }
+
+  @org.junit.jupiter.api.Test
+  void withoutWriterWritesAreRefusedAndReadsAndSessionCommandsUseReplicas() {
+    WRITER.publish(new io.tandem.proxy.route.WriterRole.State(null, 0, "both masters are down", false));
+    Route write = router.routeQuery("INSERT INTO t VALUES (1)");
+    assertThat(write.backend()).isNull();
+    assertThat(write.toWriter()).isTrue();
+    assertThat(router.routeQuery("SELECT * FROM t").backend().role()).isEqualTo(BackendDefinition.Role.REPLICA);
+    Route set = router.routeQuery("SET NAMES utf8mb4");
+    assertThat(set.backend().role()).isEqualTo(BackendDefinition.Role.REPLICA);
+    assertThat(set.sessionCommand()).isTrue();
+    assertThat(router.routeCommand(io.tandem.proxy.protocol.CommandCode.INIT_DB).backend().role())
+        .isEqualTo(BackendDefinition.Role.REPLICA);
   }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * @param splitReads         send autocommit reads to replicas (false: everything to the master)
  * @param maxReplicationLag  replicas lagging more get no reads (per user and per hint overridable)
- * @param monitor            how replicas are checked (null when reads are not split)
+ * @param monitor            how the backends are checked (null without {@code routing.monitor.user}:
+ *                           then neither read splitting nor failover)
  * @param defaults           the policy of users without routing keys of their own
  * @param users              per-user route, lag limit, consistency and no-replica policy, by user
  *                           name (absent: {@code defaults})

@@ -1,6 +1,8 @@
 package io.tandem.server.config;
 
 import io.tandem.proxy.config.ProxySettings;
+import io.tandem.router.failover.FailoverSettings;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -9,17 +11,23 @@ import java.util.Objects;
  * @param proxy    settings for {@link io.tandem.proxy.frontend.ProxyServer}
  * @param logging  the {@code logging} section
  * @param routing  the {@code routing} section and per-user routing keys
+ * @param failover   the {@code failover} section (it needs {@code routing.monitor})
+ * @param holdWrites how long writes wait while the writer is switched ({@code failover.hold_writes})
  */
-public record TandemConfig(ProxySettings proxy, LoggingSettings logging, RoutingConfig routing) {
+public record TandemConfig(ProxySettings proxy, LoggingSettings logging, RoutingConfig routing,
+    FailoverSettings failover, Duration holdWrites) {
 
   public TandemConfig {
     Objects.requireNonNull(proxy, "proxy");
     Objects.requireNonNull(logging, "logging");
     Objects.requireNonNull(routing, "routing");
+    Objects.requireNonNull(failover, "failover");
+    Objects.requireNonNull(holdWrites, "holdWrites");
   }
 
-  /** A config without read/write splitting. */
+  /** A config without read/write splitting, with the default failover settings. */
   public TandemConfig(ProxySettings proxy, LoggingSettings logging) {
-    this(proxy, logging, RoutingConfig.masterOnly());
+    this(proxy, logging, RoutingConfig.masterOnly(), FailoverSettings.defaults(),
+        io.tandem.proxy.route.WriterRole.DEFAULT_HOLD_WRITES);
   }
 }

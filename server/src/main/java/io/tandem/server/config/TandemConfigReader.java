@@ -7,6 +7,8 @@ import io.tandem.proxy.config.FrontendTls;
 import io.tandem.proxy.config.PoolSettings;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.config.UserAccount;
+import io.tandem.proxy.route.WriterRole;
+import io.tandem.router.failover.FailoverSettings;
 import io.tandem.router.monitor.MonitorSettings;
 import io.tandem.router.split.UserRoutePolicy;
 import java.nio.file.Path;
@@ -77,11 +79,39 @@ final class TandemConfigReader {
     tls.rejectUnknownKeys();
     LoggingSettings logging = logging(root.section("logging"));
     RoutingConfig routing = routing(root.section("routing"), userRoutes, backends, backendTls);
+    ConfigSection failoverSection = root.section("failover");
+    FailoverSettings failover = failover(failoverSection);
+    Duration holdWrites = failoverSection.duration("hold_writes", WriterRole.DEFAULT_HOLD_WRITES);
+    failoverSection.rejectUnknownKeys();
     root.rejectUnknownKeys();
     errors.throwIfAny();
     ProxySettings proxy = new ProxySettings(host, port, maxConnections, maxPacketSize.intValue(), users,
         backends, pool, frontendTls, backendTls, workerThreads);
-    return new TandemConfig(proxy, logging, routing);
+    return new TandemConfig(proxy, logging, routing, failover, holdWrites);
+  }
+
+  /** The {@code failover} section; every key has a default. */
+  private FailoverSettings failover(ConfigSection f) {
+    Boolean automatic = f.bool("automatic", true);
+    Integer fall = f.integer("fall", 1, 100, FailoverSettings.DEFAULT_FALL);
+    Integer rise = f.integer("rise", 1, 100, FailoverSettings.DEFAULT_RISE);
+    Boolean nopreempt = f.bool("nopreempt", true);
+    if (Boolean.FALSE.equals(nopreempt)) {
+      f.error("nopreempt", "only true is supported: a recovered master never takes the writes back by itself"
+          + " (use a switchover)");
+    }
+    Duration writeTimeout = f.duration("write_timeout", FailoverSettings.DEFAULT_WRITE_TIMEOUT);
+    Duration catchup = f.duration("catchup_timeout", FailoverSettings.DEFAULT_CATCHUP_TIMEOUT);
+    Duration fence = f.duration("fence_timeout", FailoverSettings.DEFAULT_FENCE_TIMEOUT);
+    Duration block = f.duration("failover_block_window", FailoverSettings.DEFAULT_BLOCK_WINDOW);
+    Boolean lossy = f.bool("allow_lossy_failover", false);
+    String journal = f.string("journal", "tandem-failover.journal");
+    if (automatic == null || fall == null || rise == null || writeTimeout == null || catchup == null || fence == null
+        || block == null || lossy == null) {
+      return FailoverSettings.defaults();
+    }
+    return new FailoverSettings(automatic, fall, rise, writeTimeout, catchup, fence, block, lossy,
+        journal == null || journal.isBlank() ? null : baseDir.resolve(journal).toAbsolutePath().normalize());
   }
 
   /** A user's own routing keys; null where the global {@code routing} value applies. */
@@ -155,14 +185,14 @@ final class TandemConfigReader {
     if (Boolean.TRUE.equals(split) && user == null) {
       routing.error("monitor", "read_write_split needs monitor.user (a user with REPLICATION CLIENT that may write schema tandem)");
     }
-    if (!Boolean.TRUE.equals(split) || user == null || maxLag == null || interval == null || timeout == null) {
+    if (user == null || maxLag == null || interval == null || timeout == null) {
       return new RoutingConfig(false, maxLag == null ? MonitorSettings.DEFAULT_MAX_REPLICATION_LAG : maxLag,
           null, defaults, users, weights);
     }
     MonitorSettings settings = MonitorSettings.defaults(user, password)
         .withInterval(interval).withTimeouts(timeout, timeout).withMaxReplicationLag(maxLag)
         .withTls(backendTls);
-    return new RoutingConfig(true, maxLag, settings, defaults, users, weights);
+    return new RoutingConfig(Boolean.TRUE.equals(split), maxLag, settings, defaults, users, weights);
   }
 
   /** A user's policy: their own keys over the global ones (which may be null after a config error). */

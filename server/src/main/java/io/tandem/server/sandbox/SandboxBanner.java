@@ -36,6 +36,9 @@ public final class SandboxBanner {
     }
     s.append(table.render("  "));
     s.append('\n');
+    s.append("Try a failover: kill -9 ").append(topology.server("m1").pid())
+        .append("   (m1's mysqld); the proxy's log shows each step, writes move to m2 within about a second.\n");
+    s.append('\n');
     s.append("Ctrl-C (or SIGTERM) stops the proxy and the servers.\n");
     return s.toString();
   }

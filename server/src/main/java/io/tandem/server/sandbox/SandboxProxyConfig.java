@@ -58,6 +58,9 @@ public final class SandboxProxyConfig {
   /** Replication lag above which the sandbox's replicas get no reads. */
   public static final Duration MAX_REPLICATION_LAG = Duration.ofSeconds(1);
 
+  /** The failover journal's file name, next to the sandbox's proxy config. */
+  public static final String JOURNAL = "tandem-failover.journal";
+
   /** The sandbox splits reads over r1 and r2, checked by the sandbox's monitor user. */
   static final String ROUTING_YAML = "\n# Autocommit reads go to r1 and r2 while they lag less than max_replication_lag.\n"
       + "routing:\n"
@@ -65,7 +68,11 @@ public final class SandboxProxyConfig {
       + "  max_replication_lag: " + MAX_REPLICATION_LAG.toMillis() + "ms\n"
       + "  consistency: eventual    # session: a read on a replica waits for the session's own writes\n"
       + "  monitor: { user: " + SandboxUsers.MONITOR_USER + ", password: " + SandboxUsers.MONITOR_PASSWORD
-      + ", interval: " + MONITOR_INTERVAL.toMillis() + "ms }\n";
+      + ", interval: " + MONITOR_INTERVAL.toMillis() + "ms }\n"
+      + "\n# Writer failover m1 -> m2 when m1 fails (see README, Failover); every key is explained in conf/tandem.yaml.\n"
+      + "failover:\n"
+      + "  automatic: true\n"
+      + "  journal: " + JOURNAL + "\n";
 
   /** The routing {@link #yamlFor} configures, for proxies built in code (tests). */
   public static RoutingConfig routingFor(SandboxTopology topology) {

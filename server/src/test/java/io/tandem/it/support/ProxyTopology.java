@@ -8,8 +8,10 @@ import io.tandem.proxy.frontend.ProxyServer;
 import io.tandem.sandbox.SandboxOptions;
 import io.tandem.sandbox.SandboxServer;
 import io.tandem.sandbox.SandboxTopology;
+import io.tandem.router.failover.FailoverSettings;
 import io.tandem.router.split.ReadWriteSplit;
 import io.tandem.router.split.UserRoutePolicy;
+import io.tandem.server.ProxyStack;
 import io.tandem.server.config.RoutingConfig;
 import io.tandem.server.sandbox.SandboxProxyConfig;
 import java.sql.Connection;
@@ -39,21 +41,41 @@ public final class ProxyTopology implements AutoCloseable {
   public static final String HASH_USER_HASH = "*3B4251437717063B7FCCAFB37E9EE2FC0BF10E26";
 
   private final SandboxTopology sandbox;
-  private final ProxyServer proxy;
-  private final int port;
+  private ProxyStack stack;
+  private final ProxySettings settings;
+  private final RoutingConfig routing;
+  private final FailoverSettings failover;
 
-  private final ReadWriteSplit routers;
-
-  private ProxyTopology(SandboxTopology sandbox, ProxyServer proxy, int port, ReadWriteSplit routers) {
+  private ProxyTopology(SandboxTopology sandbox, ProxyStack stack, ProxySettings settings, RoutingConfig routing,
+      FailoverSettings failover) {
     this.sandbox = sandbox;
-    this.proxy = proxy;
-    this.port = port;
-    this.routers = routers;
+    this.stack = stack;
+    this.settings = settings;
+    this.routing = routing;
+    this.failover = failover;
   }
 
-  /** The read/write split of a {@link #startSplit} topology (its monitor, its classifier). */
+  /** The read/write split of a {@link #startSplit} topology (its classifier, its counters), or null. */
   public ReadWriteSplit routers() {
-    return routers;
+    return stack.split();
+  }
+
+  /** The running proxy with its monitor and failover controller. */
+  public ProxyStack stack() {
+    return stack;
+  }
+
+  /**
+   * Stops the proxy (its monitor and controller too) and starts it again on the same port with the
+   * same settings, as a restarted process would (the failover journal, if configured, carries over).
+   */
+  public void restartProxy() throws Exception {
+    int port = stack.proxy().port();
+    stack.close();
+    ProxySettings samePort = new ProxySettings(settings.listenHost(), port, settings.maxConnections(),
+        settings.maxPacketSize(), settings.users(), settings.backends(), settings.pool(), settings.frontendTls(),
+        settings.backendTls(), settings.workerThreads());
+    stack = ProxyStack.start(samePort, routing, failover, java.time.Duration.ofSeconds(5));
   }
 
   /** Waits (up to 20 s) until the monitor finds each named replica eligible. */
@@ -69,7 +91,7 @@ public final class ProxyTopology implements AutoCloseable {
   private void awaitReplicas(boolean eligible, String... replicas) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 20_000;
     while (true) {
-      var snapshot = routers.monitor().snapshot();
+      var snapshot = stack.monitor().snapshot();
       boolean all = true;
       for (String r : replicas) {
         var status = snapshot.status(r);
@@ -88,7 +110,7 @@ public final class ProxyTopology implements AutoCloseable {
   }
 
   public static ProxyTopology start() throws Exception {
-    return start(false, Map.of());
+    return start(false, Map.of(), FailoverSettings.defaults());
   }
 
   /**
@@ -97,10 +119,15 @@ public final class ProxyTopology implements AutoCloseable {
    * replicas eligible.
    */
   public static ProxyTopology startSplit(Map<String, UserRoutePolicy> policies) throws Exception {
-    return start(true, policies);
+    return start(true, policies, FailoverSettings.defaults());
   }
 
-  private static ProxyTopology start(boolean split, Map<String, UserRoutePolicy> policies) throws Exception {
+  /**
+   * With read/write splitting and the given failover settings; waits until the monitor finds both
+   * replicas eligible.
+   */
+  public static ProxyTopology start(boolean split, Map<String, UserRoutePolicy> policies, FailoverSettings failover)
+      throws Exception {
     LeakWatch.install();
     SandboxTopology sandbox = SandboxTopology.start(SandboxOptions.forTests());
     try {
@@ -117,18 +144,11 @@ public final class ProxyTopology implements AutoCloseable {
       ProxySettings settings = new ProxySettings(base.listenHost(), 0, base.maxConnections(),
           base.maxPacketSize(), users, base.backends(), base.pool(), base.frontendTls(),
           base.backendTls(), 2);
-      ReadWriteSplit routers = null;
-      ProxyServer proxy;
-      if (split) {
-        RoutingConfig routing = SandboxProxyConfig.routingFor(sandbox);
-        routers = ReadWriteSplit.start(settings, routing.monitor(), Map.of(),
-            user -> policies.getOrDefault(user, UserRoutePolicy.AUTO));
-        proxy = new ProxyServer(settings, routers);
-      } else {
-        proxy = new ProxyServer(settings);
-      }
-      int port = proxy.start();
-      ProxyTopology topology = new ProxyTopology(sandbox, proxy, port, routers);
+      RoutingConfig sandboxRouting = SandboxProxyConfig.routingFor(sandbox);
+      RoutingConfig routing = new RoutingConfig(split, sandboxRouting.maxReplicationLag(), sandboxRouting.monitor(),
+          UserRoutePolicy.AUTO, policies, Map.of());
+      ProxyStack stack = ProxyStack.start(settings, routing, failover, java.time.Duration.ofSeconds(5));
+      ProxyTopology topology = new ProxyTopology(sandbox, stack, settings, routing, failover);
       if (split) {
         topology.awaitEligible("r1", "r2");
       }
@@ -144,22 +164,22 @@ public final class ProxyTopology implements AutoCloseable {
   }
 
   public ProxyServer proxy() {
-    return proxy;
+    return stack.proxy();
   }
 
   public int port() {
-    return port;
+    return stack.proxy().port();
   }
 
   /** A Connector/J URL to the proxy as {@code app}, with extra parameters ({@code a=b&c=d}). */
   public String mysqlUrl(String params) {
-    return "jdbc:mysql://127.0.0.1:" + port + "/app?user=app&password=app&sslMode=DISABLED"
+    return "jdbc:mysql://127.0.0.1:" + port() + "/app?user=app&password=app&sslMode=DISABLED"
         + (params.isEmpty() ? "" : "&" + params);
   }
 
   /** A MariaDB Connector/J URL to the proxy as {@code app}. */
   public String mariadbUrl(String params) {
-    return "jdbc:mariadb://127.0.0.1:" + port + "/app?user=app&password=app"
+    return "jdbc:mariadb://127.0.0.1:" + port() + "/app?user=app&password=app"
         + (params.isEmpty() ? "" : "&" + params);
   }
 
@@ -194,10 +214,7 @@ public final class ProxyTopology implements AutoCloseable {
   @Override
   public void close() {
     try {
-      proxy.close();
-      if (routers != null) {
-        routers.close();
-      }
+      stack.close();
     } finally {
       sandbox.close();
     }
