@@ -104,8 +104,20 @@ final class CommandRelay {
         hold(command, route, -1, null);
         return;
       }
+      BackendConnection running = backends.current();
+      if (session.state().inTransaction() && running != null && !w.isWriter(running.backend())) {
+        // the open transaction ran on the old writer: it cannot go on (or commit) anywhere else
+        command.release();
+        this.route = route;
+        router.completed(route, session.state().serverStatus(), true);
+        session.transactionLost();
+        session.answerError(ErrorCode.TRANSACTION_LOST, "Deadlock found when trying to get lock; try restarting"
+            + " transaction (the writer changed from '" + running.backend().name() + "' during the transaction)");
+        return;
+      }
       if (w.writer() == null) {
-        route = Route.refused(w.refusal());
+        route = Route.refused("The proxy is running without a writable master so it cannot execute this statement: "
+            + w.refusal());
       } else if (!w.isWriter(route.backend())) {
         route = route.atWriter(w.writer());
       }

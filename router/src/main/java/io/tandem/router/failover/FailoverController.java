@@ -2,6 +2,7 @@ package io.tandem.router.failover;
 
 import io.netty.channel.EventLoopGroup;
 import io.tandem.proxy.backend.BackendConnector;
+import io.tandem.proxy.backend.RowCollector;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.BackendDefinition.Role;
 import io.tandem.proxy.route.WriterRole;
@@ -495,7 +496,15 @@ public final class FailoverController implements AutoCloseable {
         event("%s: %s; promoting anyway (allow_lossy_failover)", to.name(), e.getMessage());
       }
       ReplicationSql toSql = sql(to);
-      admin.run(to, settings.fenceTimeout(), toSql.stop(), toSql.readOnly(false));
+      try {
+        admin.run(to, settings.fenceTimeout(), toSql.stop());
+      } catch (AdminException e) {
+        // its IO thread waits on a master that stopped answering (up to slave_net_timeout); the
+        // statement goes on in the server, and nothing new can come from the fenced old writer
+        event("%s: stopping replication from %s is still under way (%s); promoting", to.name(), from.name(),
+            e.getMessage());
+      }
+      admin.run(to, settings.fenceTimeout(), toSql.readOnly(false));
       journal.write(new Entry(epoch, to.name(), from.name(), to.name(), Step.PROMOTED));
       stepHook.after("promoted");
       writerRole.publish(new WriterRole.State(to, epoch, null, false));
@@ -526,7 +535,7 @@ public final class FailoverController implements AutoCloseable {
       }
       try {
         ReplicationSql rs = sql(r);
-        admin.run(r, settings.fenceTimeout(), rs.stop(), rs.pointTo(to), rs.start());
+        admin.run(r, settings.catchupTimeout(), rs.stop(), rs.pointTo(to), rs.start());
         event("step 4/4: %s replicates from %s", r.name(), to.name());
       } catch (AdminException e) {
         event("%s: could not be repointed to %s: %s", r.name(), to.name(), e.getMessage());
@@ -535,7 +544,16 @@ public final class FailoverController implements AutoCloseable {
     if (fromReachable) {
       try {
         ReplicationSql fs = sql(from);
-        admin.run(from, settings.fenceTimeout(), fs.stop(), fs.pointTo(to), fs.start());
+        RowCollector.Rows status = admin.run(from, settings.fenceTimeout(), fs.status());
+        boolean already = status != null && !status.isEmpty()
+            && to.host().equals(status.get(0, status.column("Master_Host") >= 0 ? "Master_Host" : "Source_Host"))
+            && String.valueOf(to.port()).equals(status.get(0, status.column("Master_Port") >= 0 ? "Master_Port" : "Source_Port"));
+        if (!already) {
+          // STOP SLAVE may wait up to slave_net_timeout for an IO thread reading an idle master
+          admin.run(from, settings.catchupTimeout(), fs.stop(), fs.pointTo(to), fs.start());
+        } else {
+          admin.run(from, settings.fenceTimeout(), fs.start());
+        }
         event("%s replicates from %s (standby)", from.name(), to.name());
       } catch (AdminException e) {
         event("%s: could not be made to replicate from %s: %s", from.name(), to.name(), e.getMessage());
