@@ -3,6 +3,8 @@ package io.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.tandem.it.support.ExternalCommand;
 import io.tandem.it.support.ExternalCommand.Result;
 import io.tandem.it.support.ProxyTopology;
@@ -272,6 +274,24 @@ class FailoverIT {
       assertThat((System.nanoTime() - began) / 1_000_000).as("fails fast").isLessThan(1000);
       assertThat(c.isValid(2)).as("the connection stays usable").isTrue();
       assertThat(Sql.one(s, "SELECT v FROM down WHERE id = 1")).isEqualTo("kept");
+    }
+
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(topology.mysqlUrl(""));
+    config.setMaximumPoolSize(1);
+    config.setMinimumIdle(1);
+    try (HikariDataSource pool = new HikariDataSource(config)) {
+      long firstId;
+      try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+        firstId = ((com.mysql.cj.jdbc.JdbcConnection) c.unwrap(com.mysql.cj.jdbc.JdbcConnection.class)).getId();
+        assertThatThrownBy(() -> s.execute("INSERT INTO down VALUES (5, 'x')"))
+            .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode()).isEqualTo(1290));
+      }
+      try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+        assertThat(((com.mysql.cj.jdbc.JdbcConnection) c.unwrap(com.mysql.cj.jdbc.JdbcConnection.class)).getId())
+            .as("HikariCP kept the connection (1290 is no connection error)").isEqualTo(firstId);
+        assertThat(Sql.one(s, "SELECT v FROM down WHERE id = 1")).isEqualTo("kept");
+      }
     }
 
     if (Files.exists(Path.of(PYTHON))) {

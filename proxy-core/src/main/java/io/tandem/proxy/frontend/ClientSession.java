@@ -231,6 +231,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         PreparedStatements.Statement s = statements.closed(PreparedStatements.statementId(command.firstPayload()));
         if (s != null) {
           closeCopies(s);
+          if (!s.home.isOpen() || !backends.holds(s.home)) {
+            // its connection is gone (the writer failed): the id means nothing elsewhere
+            command.release();
+            state.preparedStatementClosed();
+            finishCommand();
+            return;
+          }
         }
         relay(command, router.routeCommand(code));
       }
