@@ -184,6 +184,11 @@ class FailoverIT {
       assertThat((System.nanoTime() - began) / 1_000_000).as("refused at once").isLessThan(1000);
       assertThat(Sql.one(s, "SELECT COUNT(*) FROM degraded")).as("reads go on").isEqualTo("2");
     }
+    // the operator accepts the risk: FAILOVER FORCE
+    assertThat(topology.stack().controller().forceFailover("m2")).contains("FAILOVER FORCE");
+    assertThat(writer()).isEqualTo("m2");
+    retry(() -> exec("INSERT INTO degraded VALUES (3)"));
+    assertThat(rootValue("m2", "SELECT COUNT(*) FROM app.degraded WHERE id = 3")).isEqualTo("1");
   }
 
   // ------------------------------------------------------------------------------ 5

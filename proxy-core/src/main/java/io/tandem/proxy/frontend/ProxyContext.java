@@ -40,19 +40,6 @@ final class ProxyContext {
   }
 
   /**
-   * Where a login (or COM_CHANGE_USER) naming a schema checks it: the writer of the moment; when
-   * there is none, or {@code writerFailed}, the router's read target (an eligible replica), so
-   * that reads go on while the writer is down. Null when there is neither.
-   */
-  BackendDefinition schemaCheckTarget(io.tandem.proxy.route.SessionRouter router, boolean writerFailed) {
-    BackendDefinition writer = writerRole.writer();
-    if (writer != null && !writerFailed) {
-      return writer;
-    }
-    return router.readTarget();
-  }
-
-  /**
    * Closes every connection of the proxy to {@code backend}: idle ones in the pools and those the
    * sessions hold, busy or not (their clients get an error). Used when a writer is fenced.
    */

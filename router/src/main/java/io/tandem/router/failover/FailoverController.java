@@ -91,6 +91,8 @@ public final class FailoverController implements AutoCloseable {
   private boolean failedOverYet;
   private long graceUntil;
   private boolean startupChecked;
+  /** The writer the journal named at start-up, until the servers were seen to agree; or null. */
+  private BackendDefinition journalWriter;
   /** The writer that failed when the controller refused to promote (BLOCKED), or null. */
   private BackendDefinition blockedWriter;
   private String lastLog;
@@ -142,11 +144,12 @@ public final class FailoverController implements AutoCloseable {
       if (writer == null) {
         throw new IOException("failover journal names writer '" + entry.writer() + "', which is not configured");
       }
-      startupChecked = true; // the journal says who the writer is: another writable master gets fenced
       if (entry.step() == Step.DONE) {
+        journalWriter = writer; // checked against the servers at the first look (checkStartup)
         writerRole.publish(new WriterRole.State(writer, entry.epoch(), null, false));
         event("journal: %s is the writer (epoch %d)", writer.name(), entry.epoch());
       } else {
+        startupChecked = true; // the promotion is finished first; it fences the old writer itself
         thread.execute(() -> resume(entry));
       }
     } else {
@@ -316,7 +319,7 @@ public final class FailoverController implements AutoCloseable {
     }
     decide("%s failed (%s): promoting %s%s", failed.name(), problem, standby.name(),
         reasons.isEmpty() ? "" : " although " + String.join("; ", reasons) + " (allow_lossy_failover)");
-    promote(failed, standby, state.epoch() + 1, false, snapshot.status(failed.name()).reachable());
+    promote(failed, standby, state.epoch() + 1, false, snapshot.status(failed.name()).reachable(), false);
   }
 
   /** Why the last good samples do not prove that the standby has every acknowledged write. */
@@ -406,7 +409,8 @@ public final class FailoverController implements AutoCloseable {
       return;
     }
     BackendStatus s = snapshot.status(blockedWriter.name());
-    if (s == null || writerProblem(s) != null || s.role() != Role.MASTER) {
+    // with no writer the monitor checks it as a standby: reachable, its facts read, replication sane
+    if (s == null || writerProblem(s) != null) {
       recoveries = 0;
       return;
     }
@@ -423,9 +427,15 @@ public final class FailoverController implements AutoCloseable {
   /**
    * Never two writers: without a journal, the first time every master has been checked, two
    * writable masters mean split brain (writes refused until one is read-only); with one writable,
-   * that one is the writer. Returns true when writes are refused.
+   * that one is the writer. With a journal, its writer is the writer and another writable master is
+   * fenced — unless the journal's writer is read-only while another master is writable: then the
+   * journal does not describe these servers, and writes are refused until an operator decides.
+   * Returns true when writes are refused.
    */
   private boolean checkStartup(TopologySnapshot snapshot) {
+    if (phase == Phase.SWITCHING) {
+      return true; // a journaled promotion is being finished
+    }
     List<BackendDefinition> writable = new ArrayList<>();
     for (BackendDefinition b : masters()) {
       BackendStatus s = snapshot.status(b.name());
@@ -436,7 +446,19 @@ public final class FailoverController implements AutoCloseable {
         writable.add(b);
       }
     }
-    if (writable.size() > 1) {
+    if (journalWriter != null && !writable.isEmpty() && !writable.contains(journalWriter)) {
+      // the journal and the servers disagree (servers rebuilt, or changed by hand): do not guess
+      if (phase != Phase.SPLIT_BRAIN) {
+        phase = Phase.SPLIT_BRAIN;
+        String reason = "the failover journal names " + journalWriter.name() + " as the writer, but it is read-only"
+            + " and " + String.join(" and ", writable.stream().map(BackendDefinition::name).toList())
+            + " is writable; make the right one the only writable master, or delete the journal";
+        writerRole.publish(new WriterRole.State(null, writerRole.state().epoch(), reason, false));
+        decide("%s; writes are refused", reason);
+      }
+      return true;
+    }
+    if (journalWriter == null && writable.size() > 1) {
       if (phase != Phase.SPLIT_BRAIN) {
         phase = Phase.SPLIT_BRAIN;
         String names = String.join(" and ", writable.stream().map(BackendDefinition::name).toList());
@@ -449,7 +471,8 @@ public final class FailoverController implements AutoCloseable {
     }
     startupChecked = true;
     if (phase == Phase.SPLIT_BRAIN) {
-      BackendDefinition writer = writable.isEmpty() ? WriterRole.highestPriorityMaster(backends) : writable.get(0);
+      BackendDefinition writer = journalWriter != null ? journalWriter
+          : writable.isEmpty() ? WriterRole.highestPriorityMaster(backends) : writable.get(0);
       phase = Phase.HEALTHY;
       writerRole.publish(new WriterRole.State(writer, writerRole.state().epoch(), null, false));
       decide("split brain resolved: %s takes writes", writer.name());
@@ -466,7 +489,8 @@ public final class FailoverController implements AutoCloseable {
    * channel from the old writer stopped and read_only off, the new writer published, the replicas
    * (and a reachable old writer) repointed to it. Each step is journaled before it takes effect.
    */
-  private void promote(BackendDefinition from, BackendDefinition to, long epoch, boolean resumed, boolean fromReachable) {
+  private void promote(BackendDefinition from, BackendDefinition to, long epoch, boolean resumed, boolean fromReachable,
+      boolean forced) {
     long began = System.nanoTime();
     phase = Phase.SWITCHING;
     long oldEpoch = writerRole.state().epoch();
@@ -488,12 +512,13 @@ public final class FailoverController implements AutoCloseable {
       try {
         catchUp(to, from);
       } catch (AdminException e) {
-        if (!settings.allowLossyFailover() || resumed) {
+        if (!(settings.allowLossyFailover() || forced) || resumed) {
           journal.write(new Entry(oldEpoch, from.name(), null, null, Step.DONE));
           block(from, oldEpoch, from.name() + " failed and promoting " + to.name() + " was refused: " + e.getMessage());
           return;
         }
-        event("%s: %s; promoting anyway (allow_lossy_failover)", to.name(), e.getMessage());
+        event("%s: %s; promoting anyway (%s)", to.name(), e.getMessage(),
+            forced ? "FAILOVER FORCE" : "allow_lossy_failover");
       }
       ReplicationSql toSql = sql(to);
       try {
@@ -566,6 +591,8 @@ public final class FailoverController implements AutoCloseable {
     previousGood = null;
     lastGoodCheck = null;
     blockedWriter = null;
+    journalWriter = null;
+    startupChecked = true;
     phase = Phase.HEALTHY;
     graceUntil = System.nanoTime() + interval.toNanos() * 4;
   }
@@ -596,8 +623,8 @@ public final class FailoverController implements AutoCloseable {
       if (has.covers(theirs)) {
         continue;
       }
-      event("%s received more than %s (%s vs %s): %s fetches the difference from %s", r.name(), standby.name(),
-          theirs, has, standby.name(), r.name());
+      event("%s received more than %s (%s): %s fetches the difference from %s", r.name(), standby.name(),
+          received, standby.name(), r.name());
       ReplicationSql rs = sql(r);
       if (!"0".equals(admin.value(r, stepTimeout, rs.await(received, seconds)))) {
         throw new AdminException(r.name() + " did not apply what it received within " + seconds + " s");
@@ -671,7 +698,7 @@ public final class FailoverController implements AutoCloseable {
         writerRole.publish(new WriterRole.State(to, entry.epoch(), null, false));
         finishPromotion(from, to, entry.epoch(), false);
       } else {
-        promote(from, to, entry.epoch(), true, reachable(from));
+        promote(from, to, entry.epoch(), true, reachable(from), false);
       }
     } catch (StopPromotion stopped) {
       closed = true;
@@ -690,7 +717,42 @@ public final class FailoverController implements AutoCloseable {
     }
   }
 
-  // ------------------------------------------------------------------------------ switchover
+  // ------------------------------------------------------------------------------ operator actions
+
+  /**
+   * FAILOVER FORCE: an operator promotes {@code targetName} (null: the reachable master other than
+   * the writer with the highest priority) now, without the lossless gate or the block window —
+   * acknowledged writes the target lacks are lost. Logged as the operator's decision. Blocks until
+   * done; returns what happened.
+   */
+  public String forceFailover(String targetName) throws Exception {
+    try {
+      return thread.submit(() -> {
+        WriterRole.State state = writerRole.state();
+        BackendDefinition from = state.writer() != null ? state.writer() : blockedWriter;
+        TopologySnapshot snapshot = monitor.snapshot();
+        BackendDefinition to = targetName != null ? byName(targetName)
+            : from == null ? null : standby(snapshot, from);
+        if (to == null || to.role() == Role.REPLICA || (from != null && to.name().equals(from.name()))) {
+          throw new IllegalArgumentException("not a master other than the writer: " + targetName);
+        }
+        if (from == null) {
+          from = masters().stream().filter(b -> !b.name().equals(to.name())).findFirst().orElse(to);
+        }
+        BackendStatus fromStatus = snapshot.status(from.name());
+        decide("FAILOVER FORCE by an operator: promoting %s in place of %s without the lossless gate", to.name(),
+            from.name());
+        promote(from, to, state.epoch() + 1, false, fromStatus != null && fromStatus.reachable(), true);
+        WriterRole.State after = writerRole.state();
+        if (!after.isWriter(to)) {
+          throw new IllegalStateException("promoting " + to.name() + " failed: " + after.refusal());
+        }
+        return lastDecision;
+      }).get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception ex ? ex : e;
+    }
+  }
 
   /**
    * A planned switchover to {@code targetName} (null: the other master with the highest priority):
