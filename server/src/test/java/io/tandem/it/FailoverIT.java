@@ -395,6 +395,42 @@ class FailoverIT {
         .equals(slaveStatus("m1").get("Master_Port")) && "Yes".equals(slaveStatus("m1").get("Slave_IO_Running")));
   }
 
+  // ------------------------------------------------------------------------------ master-only routing
+
+  @Test
+  void withoutSplittingTheWriterFailsOverTooAndSessionsKeepTheirState() throws Exception {
+    topology = ProxyTopology.start(false, Map.of(), FailoverSettings.defaults());
+    awaitWriterHealthy();
+    exec("CREATE TABLE carried (id INT PRIMARY KEY, v VARCHAR(20))", "INSERT INTO carried VALUES (1, 'before')");
+    try (Connection c = DriverManager.getConnection(topology.mysqlUrl("useServerPrepStmts=true"));
+        Statement s = c.createStatement()) {
+      s.execute("SET NAMES latin1");
+      s.execute("SET @marker = 'carried over'");
+      s.execute("SET SESSION sql_mode = 'ANSI_QUOTES'");
+      PreparedStatement p = c.prepareStatement("SELECT v, @@server_id FROM carried WHERE id = ?");
+      p.setInt(1, 1);
+      try (ResultSet rs = p.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(2)).isEqualTo("1");
+      }
+      topology.sandbox().server("m1").kill();
+      awaitWriter("m2");
+      retry(() -> s.execute("INSERT INTO carried VALUES (2, 'after')"));
+      assertThat(Sql.one(s, "SELECT @@server_id")).as("everything on the new writer").isEqualTo("2");
+      assertThat(Sql.one(s, "SELECT @marker")).isEqualTo("carried over");
+      assertThat(Sql.one(s, "SELECT @@sql_mode")).isEqualTo("ANSI_QUOTES");
+      assertThat(Sql.one(s, "SELECT @@character_set_client")).isEqualTo("latin1");
+      assertThat(Sql.one(s, "SELECT DATABASE()")).isEqualTo("app");
+      p.setInt(1, 2);
+      try (ResultSet rs = p.executeQuery()) {
+        assertThat(rs.next()).as("the prepared statement runs on the new writer").isTrue();
+        assertThat(rs.getString(1)).isEqualTo("after");
+        assertThat(rs.getString(2)).isEqualTo("2");
+      }
+      p.close();
+    }
+  }
+
   // ------------------------------------------------------------------------------ helpers
 
   private String writer() {

@@ -216,7 +216,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter
           CommandCode.CREATE_DB, CommandCode.DROP_DB,
           CommandCode.RESET_CONNECTION, CommandCode.STMT_FETCH -> relay(command, router.routeCommand(code));
       case CommandCode.STMT_PREPARE -> {
-        currentSql = router.inspectsStatements() ? command.text() : null;
+        // kept in every routing mode: a statement is prepared again from it on another connection
+        // (a replica, or a new writer after a failover)
+        currentSql = command.text();
         relay(command, router.routeCommand(code));
       }
       case CommandCode.STMT_EXECUTE -> onExecute(command);

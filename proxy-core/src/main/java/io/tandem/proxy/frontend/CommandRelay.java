@@ -203,7 +203,11 @@ final class CommandRelay {
     if (holdDeadline == 0) {
       holdDeadline = now + writerRole.holdWrites().toNanos();
     }
-    long since = now;
+    waitForWriter(command, route, unreachableEpoch, cause, now);
+  }
+
+  /** One look at the writer role every {@link #HOLD_POLL_MILLIS}; {@code since}: when the writer was last tried. */
+  private void waitForWriter(ClientCommand command, Route route, long unreachableEpoch, Throwable cause, long since) {
     session.channel().eventLoop().schedule(() -> {
       if (session.closing()) {
         command.release();
@@ -211,12 +215,13 @@ final class CommandRelay {
       }
       WriterRole.State w = writerRole.state();
       long t = System.nanoTime();
+      boolean expired = t - holdDeadline >= 0;
       boolean unreachable = unreachableEpoch >= 0 && w.epoch() == unreachableEpoch && w.writer() != null;
       boolean waiting = w.switching() || unreachable;
-      if (!waiting || (unreachable && !w.switching() && t - since >= RETRY_UNREACHABLE_NANOS && t - holdDeadline < 0)) {
-        toBackend(command, route);
-      } else if (t - holdDeadline < 0) {
-        hold(command, route, unreachableEpoch, cause);
+      if (!waiting || (unreachable && !expired && t - since >= RETRY_UNREACHABLE_NANOS)) {
+        toBackend(command, route); // the switch ended, or time to try the unreachable writer again
+      } else if (!expired) {
+        waitForWriter(command, route, unreachableEpoch, cause, since);
       } else {
         command.release();
         router.completed(route, session.state().serverStatus(), true);
