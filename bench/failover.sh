@@ -11,7 +11,8 @@
 #   bench/failover.sh [--runs N] [--base-port P] [--port N] [--logs DIR]
 #
 # One line per run: the write gap (kill -> end of the first successful write started after it),
-# acknowledged writes, lost acknowledged writes (not on m2), reader misses / reads, and the error
+# acknowledged writes, lost acknowledged writes (not on m2), reader misses / reads, the standby's
+# applier backlog at the kill (transactions received but not applied yet, from the proxy's log), and the error
 # codes clients saw (w: writers, r: reader; "connect" for failed connects). Then the median gap,
 # the totals, and whether the target is met: median gap <= 2000 ms and 0 lost (exit status 1 if not).
 # --runs N: runs (default 5). --logs DIR: keep each run's sandbox/proxy log as DIR/run-N.log.
@@ -229,7 +230,7 @@ lost_total=0
 misses_total=0
 failed_runs=0
 rows=()
-row() { printf '%-4s %8s %8s %6s %16s  %s\n' "$@"; }
+row() { printf '%-4s %8s %8s %6s %16s %8s  %s\n' "$@"; }
 for run in $(seq 1 "$RUNS"); do
   echo "run $run of $RUNS:" >&2
   source "$ROOT/bench/sandbox.sh" >&2
@@ -243,6 +244,9 @@ for run in $(seq 1 "$RUNS"); do
   IFS=$'\t' read -r gap acked lost misses reads errors <<< "$result"
 
   [[ -z "$LOGS" ]] || cp "$WORK/sandbox.log" "$LOGS/run-$run.log"
+  # the standby's applier backlog at the kill, as the controller logged it while catching it up
+  backlog=$(grep -o '[0-9]* transaction(s) were still to apply' "$WORK/sandbox.log" | head -n 1 | awk '{print $1}')
+  backlog=${backlog:-0}
   if [[ "$gap" == "-" ]]; then
     failed_runs=$((failed_runs + 1))
     echo "  no failover; the proxy's last log lines:" >&2
@@ -252,7 +256,7 @@ for run in $(seq 1 "$RUNS"); do
   fi
   lost_total=$((lost_total + lost))
   misses_total=$((misses_total + misses))
-  rows+=("$(row "$run" "$gap" "$acked" "$lost" "$misses / $reads" "$errors")")
+  rows+=("$(row "$run" "$gap" "$acked" "$lost" "$misses / $reads" "$backlog" "$errors")")
   printf '%s\n' "${rows[-1]}" >&2
 
   cleanup # bench/sandbox.sh's: stops the sandbox (SIGTERM), removes $WORK
@@ -260,7 +264,7 @@ for run in $(seq 1 "$RUNS"); do
 done
 
 echo
-row run "gap ms" acked lost "reader misses" "errors seen by clients (code x count)"
+row run "gap ms" acked lost "reader misses" backlog "errors seen by clients (code x count)"
 printf '%s\n' "${rows[@]}"
 echo
 # the median counts a run without a failover as an infinite gap

@@ -118,6 +118,23 @@ public final class GtidPosition {
     return true;
   }
 
+  /**
+   * How many transactions this position has beyond {@code applied}: for MariaDB positions the
+   * sum over domains of the sequence numbers missing there (a domain's numbers have no gaps);
+   * -1 for MySQL GTID sets, where it is not counted.
+   */
+  public long transactionsBeyond(GtidPosition applied) {
+    if (!sources.isEmpty() || !applied.sources.isEmpty()) {
+      return -1;
+    }
+    long count = 0;
+    for (Map.Entry<Long, Long> d : domains.entrySet()) {
+      long theirs = applied.domains.getOrDefault(d.getKey(), 0L);
+      count += Math.max(0, d.getValue() - theirs);
+    }
+    return count;
+  }
+
   private static boolean contains(List<long[]> intervals, long[] wanted) {
     for (long[] have : intervals) {
       if (have[0] <= wanted[0] && wanted[1] <= have[1]) {

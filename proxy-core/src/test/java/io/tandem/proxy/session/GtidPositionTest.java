@@ -51,4 +51,14 @@ class GtidPositionTest {
   void printsAsTheServerWroteIt() {
     assertThat(GtidPosition.parse(" 1-1-57 ")).hasToString("1-1-57");
   }
+
+  @org.junit.jupiter.api.Test
+  void transactionsBeyondCountsWhatAServerHasNotAppliedPerDomain() {
+    GtidPosition received = GtidPosition.parse("1-1-120,2-2-7");
+    assertThat(received.transactionsBeyond(GtidPosition.parse("1-1-100,2-2-7"))).isEqualTo(20);
+    assertThat(received.transactionsBeyond(GtidPosition.parse("2-2-9"))).isEqualTo(120);
+    assertThat(received.transactionsBeyond(received)).isZero();
+    assertThat(GtidPosition.parse("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5")
+        .transactionsBeyond(GtidPosition.EMPTY)).isEqualTo(-1);
+  }
 }

@@ -641,13 +641,19 @@ public final class FailoverController implements AutoCloseable {
     if (pending.isEmpty()) {
       return;
     }
+    long backlog = ss.mariadb() ? GtidPosition.parse(pending).transactionsBeyond(
+        GtidPosition.parse(admin.value(standby, settings.fenceTimeout(), "SELECT @@gtid_slave_pos"))) : -1;
+    long began = System.nanoTime();
     admin.run(standby, settings.fenceTimeout(), ss.startApplier());
     String result = admin.value(standby, stepTimeout, ss.await(pending, seconds));
     if (!"0".equals(result)) {
-      throw new AdminException(standby.name() + " did not apply what it received (" + pending + ") within "
-          + seconds + " s (catchup_timeout)");
+      throw new AdminException(standby.name() + " did not apply what it received (" + pending
+          + (backlog < 0 ? "" : ", " + backlog + " transactions behind") + ") within " + seconds
+          + " s (catchup_timeout)");
     }
-    event("%s applied everything it received (%s)", standby.name(), pending);
+    event("%s applied everything it received (%s): %s in %d ms", standby.name(), pending,
+        backlog < 0 ? "backlog not counted" : backlog + " transaction(s) were still to apply",
+        (System.nanoTime() - began) / 1_000_000);
   }
 
   /** What the standby has: what it received and what its binary log holds (its own writes, what it applied). */
