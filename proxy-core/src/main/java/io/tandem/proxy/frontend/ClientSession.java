@@ -208,13 +208,26 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         relay(command, router.routeCommand(code).asSessionCommand());
       }
       case CommandCode.SET_OPTION -> {
-        currentArgument = command.length() >= 3 ? String.valueOf(command.firstPayload().getUnsignedShortLE(1)) : "";
+        int option = command.length() == 3 ? command.firstPayload().getUnsignedShortLE(1) : -1;
+        if (option != 0 && option != 1) {
+          command.release();
+          answerError(option < 0 ? ErrorCode.MALFORMED_PACKET : ErrorCode.UNKNOWN_COM,
+              option < 0 ? "Malformed communication packet" : "Unknown command");
+          return;
+        }
+        currentArgument = String.valueOf(option);
         relay(command, router.routeCommand(code));
+      }
+      case CommandCode.STMT_FETCH -> {
+        PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(command.firstPayload()));
+        if (!refused(command, PreparedCommandCheck.fetch(s, command.firstPayload()))) {
+          relay(command, router.routeCommand(code));
+        }
       }
       case CommandCode.FIELD_LIST, CommandCode.STATISTICS,
           CommandCode.PROCESS_INFO, CommandCode.REFRESH, CommandCode.DEBUG,
           CommandCode.CREATE_DB, CommandCode.DROP_DB,
-          CommandCode.RESET_CONNECTION, CommandCode.STMT_FETCH -> relay(command, router.routeCommand(code));
+          CommandCode.RESET_CONNECTION -> relay(command, router.routeCommand(code));
       case CommandCode.STMT_PREPARE -> {
         // kept in every routing mode: a statement is prepared again from it on another connection
         // (a replica, or a new writer after a failover)
@@ -222,24 +235,39 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         relay(command, router.routeCommand(code));
       }
       case CommandCode.STMT_EXECUTE -> onExecute(command);
-      case CommandCode.STMT_SEND_LONG_DATA, CommandCode.STMT_RESET -> {
+      case CommandCode.STMT_SEND_LONG_DATA -> {
         PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(command.firstPayload()));
-        if (s != null) {
-          s.longData = code == CommandCode.STMT_SEND_LONG_DATA;
+        if (!PreparedCommandCheck.longData(s, command.firstPayload())) {
+          command.release(); // no answer, as from a server; a bad one fails the next execution
+          finishCommand();
+          return;
         }
+        s.longData = true;
+        s.longDataParams.set(command.firstPayload().getUnsignedShortLE(command.firstPayload().readerIndex() + 5));
         relay(command, router.routeCommand(code));
+      }
+      case CommandCode.STMT_RESET -> {
+        PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(command.firstPayload()));
+        if (!refused(command, PreparedCommandCheck.reset(s, command.firstPayload()))) {
+          s.resetLongData();
+          s.cursorOpen = false;
+          relay(command, router.routeCommand(code));
+        }
       }
       case CommandCode.STMT_CLOSE -> {
         PreparedStatements.Statement s = statements.closed(PreparedStatements.statementId(command.firstPayload()));
-        if (s != null) {
-          closeCopies(s);
-          if (!s.home.isOpen() || !backends.holds(s.home)) {
-            // its connection is gone (the writer failed): the id means nothing elsewhere
-            command.release();
-            state.preparedStatementClosed();
-            finishCommand();
-            return;
-          }
+        if (s == null) {
+          command.release(); // an unknown id: a server ignores it too, and there is no answer
+          finishCommand();
+          return;
+        }
+        closeCopies(s);
+        if (!s.home.isOpen() || !backends.holds(s.home)) {
+          // its connection is gone (the writer failed): the id means nothing elsewhere
+          command.release();
+          state.preparedStatementClosed();
+          finishCommand();
+          return;
         }
         relay(command, router.routeCommand(code));
       }
@@ -284,15 +312,30 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private void onExecute(ClientCommand command) {
     ByteBuf payload = command.firstPayload();
     PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(payload));
-    if (s == null || s.longData || command.frameCount() > 1 || PreparedStatements.opensCursor(payload)
-        || !PreparedStatements.learnTypes(s, payload)) {
+    if (refused(command, PreparedCommandCheck.execute(s, payload, command.frameCount() == 1))) {
       if (s != null) {
-        s.longData = false;
+        s.resetLongData(); // a server forgets the long data of a failed execution too
       }
+      return;
+    }
+    boolean cursor = PreparedStatements.opensCursor(payload);
+    s.cursorOpen = cursor;
+    if (s.longData || command.frameCount() > 1 || cursor || !PreparedStatements.learnTypes(s, payload)) {
+      s.resetLongData();
       relay(command, router.routeCommand(CommandCode.STMT_EXECUTE));
       return;
     }
     commandRelay.relayExecution(command, s, router.routeExecute(s.sql));
+  }
+
+  /** Answers {@code refusal} (when not null) instead of relaying the command; returns whether it did. */
+  private boolean refused(ClientCommand command, PreparedCommandCheck.Refusal refusal) {
+    if (refusal == null) {
+      return false;
+    }
+    command.release();
+    answerError(refusal.error(), refusal.message());
+    return true;
   }
 
   /** The statement is gone: so are its copies on other connections (COM_STMT_CLOSE has no answer). */

@@ -43,6 +43,12 @@ final class PreparedStatements {
     byte[] types;
     /** COM_STMT_SEND_LONG_DATA arrived since the last execution or reset. */
     boolean longData;
+    /** The parameters that got long data since the last execution or reset (their values are not in the execution). */
+    final java.util.BitSet longDataParams = new java.util.BitSet();
+    /** A malformed COM_STMT_SEND_LONG_DATA was dropped: the next execution gets 1210, as from a server. */
+    boolean longDataError;
+    /** An execution asked for a cursor and no reset or close came since: COM_STMT_FETCH may follow. */
+    boolean cursorOpen;
     private final Map<BackendConnection, Copy> copies = new IdentityHashMap<>();
 
     Statement(long id, String sql, int params, BackendConnection home) {
@@ -65,6 +71,13 @@ final class PreparedStatements {
 
     Map<BackendConnection, Copy> copies() {
       return copies;
+    }
+
+    /** COM_STMT_RESET, or an execution, ended what long data and cursors the statement had. */
+    void resetLongData() {
+      longData = false;
+      longDataParams.clear();
+      longDataError = false;
     }
   }
 
