@@ -18,13 +18,6 @@ import io.tandem.proxy.protocol.ErrorCode;
  */
 final class PreparedCommandCheck {
 
-  /** ER_UNKNOWN_STMT_HANDLER. */
-  static final ErrorCode UNKNOWN_STMT_HANDLER = new ErrorCode(1243, "HY000");
-  /** ER_WRONG_ARGUMENTS. */
-  static final ErrorCode WRONG_ARGUMENTS = new ErrorCode(1210, "HY000");
-  /** ER_STMT_HAS_NO_OPEN_CURSOR. */
-  static final ErrorCode NO_OPEN_CURSOR = new ErrorCode(1421, "HY000");
-
   /** Command byte, statement id (4), flags (1), iteration count (4). */
   static final int EXECUTE_HEADER = 10;
   private static final int CURSOR_FLAGS = 0x07;
@@ -109,7 +102,7 @@ final class PreparedCommandCheck {
       return unknown(payload, "mysqld_stmt_fetch");
     }
     if (!s.cursorOpen) {
-      return new Refusal(NO_OPEN_CURSOR, "The statement (" + s.id + ") has no open cursor");
+      return new Refusal(ErrorCode.NO_OPEN_CURSOR, "The statement (" + s.id + ") has no open cursor");
     }
     return null;
   }
@@ -193,11 +186,11 @@ final class PreparedCommandCheck {
   }
 
   private static Refusal wrongArguments(String function) {
-    return new Refusal(WRONG_ARGUMENTS, "Incorrect arguments to " + function);
+    return new Refusal(ErrorCode.WRONG_ARGUMENTS, "Incorrect arguments to " + function);
   }
 
   private static Refusal unknown(ByteBuf payload, String function) {
-    return new Refusal(UNKNOWN_STMT_HANDLER, "Unknown prepared statement handler ("
+    return new Refusal(ErrorCode.UNKNOWN_STMT_HANDLER, "Unknown prepared statement handler ("
         + PreparedStatements.statementId(payload) + ") given to " + function);
   }
 }

@@ -1,6 +1,10 @@
 package io.tandem.proxy.protocol;
 
-/** A server error: code, SQLSTATE and message, as sent in an ERR packet. */
+/**
+ * A server error: code, SQLSTATE and message, as sent in an ERR packet. Every error the proxy
+ * composes itself is a constant here, with a server-range code (1000-1999, 3000 and up: never the
+ * client-side 2000-2999) and a fitting SQLSTATE; {@code ErrorCodeTest} checks each.
+ */
 public record ErrorCode(int code, String sqlState) {
 
   public static final ErrorCode CON_COUNT_ERROR = new ErrorCode(1040, "08004");
@@ -16,6 +20,12 @@ public record ErrorCode(int code, String sqlState) {
   /** ER_OPTION_PREVENTS_STATEMENT: the configuration forbids running the statement. */
   public static final ErrorCode OPTION_PREVENTS_STATEMENT = new ErrorCode(1290, "HY000");
   public static final ErrorCode MALFORMED_PACKET = new ErrorCode(1835, "HY000");
+  /** ER_WRONG_ARGUMENTS: a malformed COM_STMT_EXECUTE or COM_STMT_SEND_LONG_DATA. */
+  public static final ErrorCode WRONG_ARGUMENTS = new ErrorCode(1210, "HY000");
+  /** ER_UNKNOWN_STMT_HANDLER: a COM_STMT_* naming a statement the session does not have. */
+  public static final ErrorCode UNKNOWN_STMT_HANDLER = new ErrorCode(1243, "HY000");
+  /** ER_STMT_HAS_NO_OPEN_CURSOR: COM_STMT_FETCH without an open cursor. */
+  public static final ErrorCode NO_OPEN_CURSOR = new ErrorCode(1421, "HY000");
   public static final ErrorCode SECURE_TRANSPORT_REQUIRED = new ErrorCode(3159, "HY000");
   /**
    * ER_CONNECT_TO_FOREIGN_DATA_SOURCE: a backend cannot be reached. The proxy never sends the
