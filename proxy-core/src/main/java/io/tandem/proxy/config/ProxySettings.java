@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param frontendTls     TLS offered to clients ({@link FrontendTls#disabled()} for none)
  * @param backendTls      whether backend connections use TLS
  * @param workerThreads   Netty event-loop threads; 0 means one per core
+ * @param clientLimits    timeouts and login throttling for client connections
  */
 public record ProxySettings(
     String listenHost,
@@ -29,7 +30,16 @@ public record ProxySettings(
     PoolSettings pool,
     FrontendTls frontendTls,
     BackendTls backendTls,
-    int workerThreads) {
+    int workerThreads,
+    ClientLimits clientLimits) {
+
+  /** Settings with the default {@link ClientLimits}. */
+  public ProxySettings(String listenHost, int listenPort, int maxConnections, int maxPacketSize, List<UserAccount> users,
+      List<BackendDefinition> backends, PoolSettings pool, FrontendTls frontendTls, BackendTls backendTls,
+      int workerThreads) {
+    this(listenHost, listenPort, maxConnections, maxPacketSize, users, backends, pool, frontendTls, backendTls,
+        workerThreads, ClientLimits.defaults());
+  }
 
   public ProxySettings {
     Objects.requireNonNull(listenHost, "listenHost");
@@ -38,6 +48,7 @@ public record ProxySettings(
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(frontendTls, "frontendTls");
     Objects.requireNonNull(backendTls, "backendTls");
+    Objects.requireNonNull(clientLimits, "clientLimits");
   }
 
   /** Default for {@link #maxPacketSize}: 64 MiB, like the sandbox servers' max_allowed_packet. */

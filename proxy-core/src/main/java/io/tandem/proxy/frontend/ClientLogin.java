@@ -18,6 +18,13 @@ import io.tandem.proxy.protocol.PacketDecoder;
 import io.tandem.proxy.protocol.Packets;
 import io.tandem.proxy.protocol.ServerStatus;
 import io.tandem.proxy.session.SessionState;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tandem.proxy.config.ClientLimits;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +49,8 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   private boolean tls;
   private HandshakeResponse response;
   private AuthExchange exchange;
+  /** Closes the connection when login takes longer than {@code listen.login_timeout}. */
+  private ScheduledFuture<?> loginTimer;
 
   ClientLogin(ProxyContext context) {
     this.context = context;
@@ -50,6 +59,18 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    InetAddress address = clientAddress();
+    if (context.loginThrottle.blocked(address)) {
+      ctx.writeAndFlush(Packets.error(ctx.alloc(), 0, ErrorCode.HOST_IS_BLOCKED, "Host '"
+          + address.getHostAddress() + "' is blocked because of many failed logins"))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    Duration timeout = context.settings.clientLimits().loginTimeout();
+    loginTimer = ctx.executor().schedule(() -> {
+      log.debug("client {}: no login within {} ms; closing", ctx.channel().remoteAddress(), timeout.toMillis());
+      refuse(ErrorCode.NET_READ_INTERRUPTED, "Got timeout reading communication packets", expectedSequence);
+    }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     connectionId = context.registry.open();
     if (connectionId < 0) {
       ctx.writeAndFlush(Packets.error(ctx.alloc(), 0, ErrorCode.CON_COUNT_ERROR, "Too many connections"))
@@ -147,8 +168,13 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   }
 
   private void start(ClientSession session, BackendConnection backend, int okSequence) {
+    loginTimer.cancel(false);
+    context.loginThrottle.succeeded(clientAddress());
     context.registry.register(connectionId, session);
     ctx.pipeline().get(PacketDecoder.class).maxPayload(Packets.MAX_PAYLOAD);
+    ClientLimits limits = context.settings.clientLimits();
+    ctx.pipeline().addBefore("frames", "timeouts", new IdleStateHandler(limits.readTimeout().toMillis(), 0,
+        limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
     ctx.pipeline().replace(this, "session", session);
     session.started(backend);
     ctx.writeAndFlush(Packets.ok(ctx.alloc(), okSequence, ServerStatus.AUTOCOMMIT));
@@ -157,7 +183,14 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
 
   @Override
   public void denied(ErrorCode error, String message, int nextSequence) {
+    if (error.equals(ErrorCode.ACCESS_DENIED)) {
+      context.loginThrottle.failed(clientAddress());
+    }
     refuse(error, message, nextSequence);
+  }
+
+  private InetAddress clientAddress() {
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
   }
 
   private void refuse(ErrorCode error, String message, int sequence) {
@@ -168,6 +201,9 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (loginTimer != null) {
+      loginTimer.cancel(false);
+    }
     context.registry.closed(connectionId);
     connectionId = -1;
     ctx.fireChannelInactive();

@@ -10,6 +10,9 @@ import io.tandem.proxy.backend.BackendCredentials;
 import io.tandem.proxy.backend.ResponseSink;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.ErrorCode;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.tandem.proxy.protocol.PacketDecoder;
 import io.tandem.proxy.protocol.Packets;
 import io.tandem.proxy.protocol.ServerStatus;
 import io.tandem.proxy.route.ReadYourWrites;
@@ -589,6 +592,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     router.closed();
     context.registry.closed(connectionId);
     client.close();
+  }
+
+  /**
+   * {@code listen.read_timeout}: a client that stopped in the middle of a packet, of a multi-packet
+   * command or of a LOCAL INFILE upload is disconnected with ERR 1159. {@code listen.idle_timeout}:
+   * a client idle between commands is disconnected with ERR 4031, as MySQL 8 does for
+   * {@code wait_timeout}. A command running on a backend is never cut.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (!(event instanceof IdleStateEvent idle) || closing) {
+      ctx.fireUserEventTriggered(event);
+      return;
+    }
+    PacketDecoder decoder = ctx.pipeline().get(PacketDecoder.class);
+    boolean midPacket = (decoder != null && decoder.hasPartialFrame()) || assembler.inProgress() || localInfile
+        || changeUser != null;
+    if (idle.state() == IdleState.READER_IDLE && midPacket) {
+      fatal(ErrorCode.NET_READ_INTERRUPTED, "Got timeout reading communication packets", 0);
+    } else if (idle.state() == IdleState.ALL_IDLE && !midPacket && current == null && queue.isEmpty()) {
+      fatal(ErrorCode.CLIENT_INTERACTION_TIMEOUT,
+          "The client was disconnected by the server because of inactivity", 0);
+    }
   }
 
   @Override

@@ -62,6 +62,11 @@ final class CommandAssembler {
     return command;
   }
 
+  /** Some frames of a multi-frame command arrived, not the last one yet. */
+  boolean inProgress() {
+    return assembling != null;
+  }
+
   /** Releases the frames of a command not complete yet (the client leaves). */
   void release() {
     if (assembling != null) {

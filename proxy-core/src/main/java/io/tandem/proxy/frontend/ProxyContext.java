@@ -22,6 +22,7 @@ final class ProxyContext {
   /** Null when TLS is not offered to clients. */
   final SslContext sslContext;
   final ConnectionRegistry registry;
+  final LoginThrottle loginThrottle;
   final CredentialCache credentials = new CredentialCache();
   final RouterFactory routers;
   final WriterRole writerRole;
@@ -37,6 +38,7 @@ final class ProxyContext {
     this.connector = new BackendConnector(settings.pool().connectTimeout(), settings.backendTls());
     this.rsaKeys = RsaKeys.generate();
     this.registry = new ConnectionRegistry(settings.maxConnections());
+    this.loginThrottle = new LoginThrottle(settings.clientLimits());
   }
 
   /**

@@ -17,6 +17,12 @@ public record ErrorCode(int code, String sqlState) {
   public static final ErrorCode NET_PACKET_TOO_LARGE = new ErrorCode(1153, "08S01");
   public static final ErrorCode NET_READ_ERROR = new ErrorCode(1158, "08S01");
   public static final ErrorCode NET_PACKETS_OUT_OF_ORDER = new ErrorCode(1156, "08S01");
+  /** ER_NET_READ_INTERRUPTED: the client stopped sending (login_timeout, read_timeout). */
+  public static final ErrorCode NET_READ_INTERRUPTED = new ErrorCode(1159, "08S01");
+  /** ER_HOST_IS_BLOCKED: too many failed logins from the client's address. */
+  public static final ErrorCode HOST_IS_BLOCKED = new ErrorCode(1129, "HY000");
+  /** ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8.0.24): idle longer than idle_timeout. */
+  public static final ErrorCode CLIENT_INTERACTION_TIMEOUT = new ErrorCode(4031, "HY000");
   /** ER_OPTION_PREVENTS_STATEMENT: the configuration forbids running the statement. */
   public static final ErrorCode OPTION_PREVENTS_STATEMENT = new ErrorCode(1290, "HY000");
   public static final ErrorCode MALFORMED_PACKET = new ErrorCode(1835, "HY000");

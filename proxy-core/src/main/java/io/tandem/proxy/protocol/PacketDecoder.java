@@ -32,6 +32,12 @@ public final class PacketDecoder extends ByteToMessageDecoder {
     return in.isReadable() ? in.readRetainedSlice(in.readableBytes()) : Unpooled.EMPTY_BUFFER;
   }
 
+  /** Part of a frame has arrived and the rest not yet (the client may have stopped mid-packet). */
+  public boolean hasPartialFrame() {
+    ByteBuf in = internalBuffer();
+    return in != null && in.isReadable();
+  }
+
   /**
    * Decodes one frame per call (the base class calls again while bytes remain), so a handler
    * that sees a frame can still take the bytes behind it ({@link #takeBuffered()}).

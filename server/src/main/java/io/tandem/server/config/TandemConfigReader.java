@@ -7,6 +7,7 @@ import io.tandem.proxy.config.FrontendTls;
 import io.tandem.proxy.config.PoolSettings;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.config.UserAccount;
+import io.tandem.proxy.config.ClientLimits;
 import io.tandem.proxy.route.WriterRole;
 import io.tandem.router.failover.FailoverSettings;
 import io.tandem.router.monitor.MonitorSettings;
@@ -67,6 +68,7 @@ final class TandemConfigReader {
     Integer maxConnections = listen.integer("max_connections", 1, Integer.MAX_VALUE, DEFAULT_MAX_CONNECTIONS);
     Long maxPacketSize = listen.byteSize("max_packet_size", MIN_PACKET_SIZE, MAX_PACKET_SIZE,
         (long) ProxySettings.DEFAULT_MAX_PACKET_SIZE);
+    ClientLimits limits = clientLimits(listen);
     listen.rejectUnknownKeys();
     Integer workerThreads = root.integer("worker_threads", 0, 4096, 0);
     Map<String, UserRouting> userRoutes = new HashMap<>();
@@ -86,8 +88,24 @@ final class TandemConfigReader {
     root.rejectUnknownKeys();
     errors.throwIfAny();
     ProxySettings proxy = new ProxySettings(host, port, maxConnections, maxPacketSize.intValue(), users,
-        backends, pool, frontendTls, backendTls, workerThreads);
+        backends, pool, frontendTls, backendTls, workerThreads, limits);
     return new TandemConfig(proxy, logging, routing, failover, holdWrites);
+  }
+
+  /** The timeouts and login throttling keys of {@code listen}; every key has a default. */
+  private static ClientLimits clientLimits(ConfigSection listen) {
+    ClientLimits d = ClientLimits.defaults();
+    Duration login = listen.duration("login_timeout", d.loginTimeout());
+    Duration read = listen.duration("read_timeout", d.readTimeout());
+    Duration idle = listen.has("idle_timeout") && "off".equals(String.valueOf(listen.string("idle_timeout", null)))
+        ? Duration.ZERO : listen.duration("idle_timeout", d.idleTimeout());
+    Integer failures = listen.integer("max_login_failures", 0, 1_000_000, d.maxLoginFailures());
+    Duration window = listen.duration("login_failure_window", d.loginFailureWindow());
+    Duration block = listen.duration("login_block_time", d.loginBlockTime());
+    if (login == null || read == null || idle == null || failures == null || window == null || block == null) {
+      return d;
+    }
+    return new ClientLimits(login, read, idle, failures, window, block);
   }
 
   /** The {@code failover} section; every key has a default. */

@@ -2,6 +2,7 @@ package io.tandem.it.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tandem.proxy.config.ClientLimits;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.config.UserAccount;
 import io.tandem.proxy.frontend.ProxyServer;
@@ -74,7 +75,7 @@ public final class ProxyTopology implements AutoCloseable {
     stack.close();
     ProxySettings samePort = new ProxySettings(settings.listenHost(), port, settings.maxConnections(),
         settings.maxPacketSize(), settings.users(), settings.backends(), settings.pool(), settings.frontendTls(),
-        settings.backendTls(), settings.workerThreads());
+        settings.backendTls(), settings.workerThreads(), settings.clientLimits());
     stack = ProxyStack.start(samePort, routing, failover, java.time.Duration.ofSeconds(5));
   }
 
@@ -128,6 +129,16 @@ public final class ProxyTopology implements AutoCloseable {
    */
   public static ProxyTopology start(boolean split, Map<String, UserRoutePolicy> policies, FailoverSettings failover)
       throws Exception {
+    return start(split, policies, failover, ClientLimits.defaults());
+  }
+
+  /** Master-only routing with the given client timeouts and login throttling. */
+  public static ProxyTopology start(ClientLimits limits) throws Exception {
+    return start(false, Map.of(), FailoverSettings.defaults(), limits);
+  }
+
+  private static ProxyTopology start(boolean split, Map<String, UserRoutePolicy> policies, FailoverSettings failover,
+      ClientLimits limits) throws Exception {
     LeakWatch.install();
     SandboxTopology sandbox = SandboxTopology.start(SandboxOptions.forTests());
     try {
@@ -143,7 +154,7 @@ public final class ProxyTopology implements AutoCloseable {
       users.add(new UserAccount(HASH_USER, null, HASH_USER_HASH, UserAccount.AuthPlugin.MYSQL_NATIVE_PASSWORD));
       ProxySettings settings = new ProxySettings(base.listenHost(), 0, base.maxConnections(),
           base.maxPacketSize(), users, base.backends(), base.pool(), base.frontendTls(),
-          base.backendTls(), 2);
+          base.backendTls(), 2, limits);
       RoutingConfig sandboxRouting = SandboxProxyConfig.routingFor(sandbox);
       RoutingConfig routing = new RoutingConfig(split, sandboxRouting.maxReplicationLag(), sandboxRouting.monitor(),
           UserRoutePolicy.AUTO, policies, Map.of());

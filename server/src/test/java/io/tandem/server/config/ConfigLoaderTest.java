@@ -173,7 +173,8 @@ class ConfigLoaderTest {
         worker_thread: 2
         """,
         "listen.prot: unknown key (did you mean port?)",
-        "listen.colour: unknown key (known keys: host, port, max_connections, max_packet_size)",
+        "listen.colour: unknown key (known keys: host, port, max_connections, max_packet_size, login_timeout,"
+            + " read_timeout, idle_timeout, max_login_failures, login_failure_window, login_block_time)",
         "worker_thread: unknown key (did you mean worker_threads?)");
   }
 
@@ -357,5 +358,31 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> parse(yaml))
         .isInstanceOfSatisfying(ConfigException.class,
             e -> assertThat(e.errors()).containsExactlyInAnyOrderElementsOf(List.of(expected)));
+  }
+
+  @Test
+  void clientLimitsAndFailoverKeys() throws ConfigException {
+    TandemConfig c = ConfigLoader.parse(MINIMAL + """
+        listen: { login_timeout: 3s, read_timeout: 20s, idle_timeout: 8h, max_login_failures: 0 }
+        failover: { automatic: false, fall: 5, catchup_timeout: 30s, hold_writes: 2s, journal: j.journal }
+        """, java.nio.file.Path.of("/etc/tandem"));
+    var limits = c.proxy().clientLimits();
+    org.assertj.core.api.Assertions.assertThat(limits.loginTimeout()).isEqualTo(java.time.Duration.ofSeconds(3));
+    org.assertj.core.api.Assertions.assertThat(limits.readTimeout()).isEqualTo(java.time.Duration.ofSeconds(20));
+    org.assertj.core.api.Assertions.assertThat(limits.idleTimeout()).isEqualTo(java.time.Duration.ofHours(8));
+    org.assertj.core.api.Assertions.assertThat(limits.maxLoginFailures()).isZero();
+    org.assertj.core.api.Assertions.assertThat(c.failover().automatic()).isFalse();
+    org.assertj.core.api.Assertions.assertThat(c.failover().fall()).isEqualTo(5);
+    org.assertj.core.api.Assertions.assertThat(c.failover().journal()).isEqualTo(java.nio.file.Path.of("/etc/tandem/j.journal"));
+    org.assertj.core.api.Assertions.assertThat(c.holdWrites()).isEqualTo(java.time.Duration.ofSeconds(2));
+    TandemConfig off = ConfigLoader.parse(MINIMAL + "listen: { idle_timeout: \"off\" }\n", java.nio.file.Path.of("/tmp"));
+    org.assertj.core.api.Assertions.assertThat(off.proxy().clientLimits().idleTimeout()).isZero();
+  }
+
+  @Test
+  void nopreemptFalseIsRefused() {
+    assertErrors(MINIMAL + "failover: { nopreempt: false }\n",
+        "failover.nopreempt: only true is supported: a recovered master never takes the writes back by itself"
+            + " (use a switchover)");
   }
 }
