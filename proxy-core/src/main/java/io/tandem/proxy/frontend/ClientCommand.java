@@ -15,7 +15,7 @@ final class ClientCommand {
 
   private List<ByteBuf> frames;
   private final int code;
-  private final int length;
+  private int length;
 
   ClientCommand(List<ByteBuf> frames, int length) {
     this.frames = frames;
@@ -57,6 +57,40 @@ final class ClientCommand {
     return next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '`' || next == '@';
   }
 
+  /** Whether the single frame's argument contains {@code word} (lower-case ASCII; matched in any case). */
+  boolean containsWord(String word) {
+    if (frames.size() != 1 || length < word.length() + 1) {
+      return false;
+    }
+    ByteBuf first = frames.get(0);
+    int start = first.readerIndex() + Packets.HEADER_SIZE + 1;
+    int last = first.readerIndex() + Packets.HEADER_SIZE + length - word.length();
+    char w0 = word.charAt(0);
+    for (int i = start; i <= last; i++) {
+      if (lowerAscii(first.getByte(i)) == w0) {
+        int j = 1;
+        while (j < word.length() && lowerAscii(first.getByte(i + j)) == word.charAt(j)) {
+          j++;
+        }
+        if (j == word.length()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static int lowerAscii(byte b) {
+    return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+  }
+
+  /** The single frame's argument, one char per byte (ISO-8859-1): rewritten and encoded back, every byte survives. */
+  String bytesAsLatin1() {
+    ByteBuf first = frames.get(0);
+    return first.toString(first.readerIndex() + Packets.HEADER_SIZE + 1, length - 1,
+        java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
   /** The first frame, header included (a view owned by the command). */
   ByteBuf firstFrame() {
     return frames.get(0);
@@ -71,6 +105,7 @@ final class ClientCommand {
   void replaceOnlyFrame(ByteBuf frame) {
     frames.get(0).release();
     frames = new ArrayList<>(List.of(frame));
+    length = Packets.payloadLength(frame, frame.readerIndex());
   }
 
   /** The first frame's payload (a view; valid while the command owns its frames). */

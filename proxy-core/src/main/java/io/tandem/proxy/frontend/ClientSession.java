@@ -12,7 +12,9 @@ import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.ErrorCode;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.tandem.proxy.protocol.Capabilities;
 import io.tandem.proxy.protocol.PacketDecoder;
+import io.tandem.proxy.protocol.ResultSetWriter;
 import io.tandem.proxy.protocol.Packets;
 import io.tandem.proxy.protocol.ServerStatus;
 import io.tandem.proxy.route.ReadYourWrites;
@@ -22,7 +24,9 @@ import io.tandem.proxy.session.SessionState;
 import io.tandem.proxy.session.SessionStatements;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -302,6 +306,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         return;
       }
     }
+    if (command.containsWord("connection_id")) {
+      String text = command.bytesAsLatin1();
+      if (ConnectionIdQuery.isAlone(text)) {
+        command.release();
+        answerConnectionId();
+        return;
+      }
+      String rewritten = ConnectionIdQuery.rewrite(text, connectionId);
+      if (rewritten != null) {
+        byte[] bytes = rewritten.getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuf frame = Packets.start(client.alloc(), 1 + bytes.length);
+        frame.writeByte(CommandCode.QUERY).writeBytes(bytes);
+        command.replaceOnlyFrame(Packets.finish(frame, 0));
+        sql = sql != null || router.inspectsStatements() ? command.text() : null;
+      }
+    }
     currentSql = sql;
     relay(command, sql != null && router.inspectsStatements()
         ? router.routeQuery(sql) : router.routeCommand(CommandCode.QUERY));
@@ -518,6 +538,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   }
 
   // ---------------------------------------------------------------- answered by the proxy
+
+  /** Answers {@code SELECT CONNECTION_ID()} with the proxy's id for this connection. */
+  private void answerConnectionId() {
+    boolean deprecateEof = Capabilities.has(capabilities, Capabilities.DEPRECATE_EOF);
+    List<ByteBuf> packets = ResultSetWriter.encode(client.alloc(),
+        List.of(new ResultSetWriter.Column("CONNECTION_ID()", ResultSetWriter.TYPE_LONGLONG)),
+        List.of(List.of(Long.toString(connectionId))), deprecateEof, state.serverStatus());
+    packets.forEach(p -> client.write(p, client.voidPromise()));
+    client.flush();
+    finishCommand();
+  }
 
   /** Answers the command with OK, then goes on with the next. */
   void answerOk() {

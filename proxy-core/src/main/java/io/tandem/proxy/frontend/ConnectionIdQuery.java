@@ -1,0 +1,92 @@
+package io.tandem.proxy.frontend;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code CONNECTION_ID()} means the proxy's connection id: the one in the handshake, in
+ * {@code KILL} and in Connector/J's {@code cancel()} — not the thread id of whichever backend runs
+ * the statement. {@code SELECT CONNECTION_ID()} alone is answered by the proxy; in any other
+ * statement each call outside strings, quoted names and comments is replaced by the id as a number
+ * (so a column named after the call is named after the number instead).
+ */
+final class ConnectionIdQuery {
+
+  private static final Pattern ALONE = Pattern.compile(
+      "\\s*select\\s+connection_id\\s*\\(\\s*\\)\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
+  private static final Pattern CALL = Pattern.compile("connection_id\\s*\\(\\s*\\)", Pattern.CASE_INSENSITIVE);
+
+  private ConnectionIdQuery() {}
+
+  /** Whether {@code sql} is just {@code SELECT CONNECTION_ID()}. */
+  static boolean isAlone(String sql) {
+    return ALONE.matcher(sql).matches();
+  }
+
+  /** Whether {@code sql} may call CONNECTION_ID() (cheap pre-check). */
+  static boolean mayCall(String sql) {
+    return sql.length() >= 15 && sql.toLowerCase(Locale.ROOT).contains("connection_id");
+  }
+
+  /** {@code sql} with each call replaced by {@code id}, or null when it has none (outside quotes and comments). */
+  static String rewrite(String sql, long id) {
+    StringBuilder out = null;
+    int copied = 0;
+    int i = 0;
+    int n = sql.length();
+    while (i < n) {
+      char c = sql.charAt(i);
+      if (c == '\'' || c == '"' || c == '`') {
+        i = endOfQuoted(sql, i, c);
+      } else if (c == '#' || (c == '-' && i + 2 < n && sql.charAt(i + 1) == '-' && Character.isWhitespace(sql.charAt(i + 2)))) {
+        int eol = sql.indexOf('\n', i);
+        i = eol < 0 ? n : eol + 1;
+      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+        int end = sql.indexOf("*/", i + 2);
+        i = end < 0 ? n : end + 2;
+      } else if ((c == 'c' || c == 'C') && (i == 0 || !identifierPart(sql.charAt(i - 1)))) {
+        Matcher m = CALL.matcher(sql).region(i, n);
+        if (m.lookingAt()) {
+          if (out == null) {
+            out = new StringBuilder(sql.length());
+          }
+          out.append(sql, copied, i).append(id);
+          i = m.end();
+          copied = i;
+        } else {
+          i++;
+        }
+      } else {
+        i++;
+      }
+    }
+    if (out == null) {
+      return null;
+    }
+    return out.append(sql, copied, n).toString();
+  }
+
+  private static int endOfQuoted(String sql, int start, char quote) {
+    int i = start + 1;
+    while (i < sql.length()) {
+      char c = sql.charAt(i);
+      if (c == '\\' && quote != '`') {
+        i += 2;
+      } else if (c == quote) {
+        if (i + 1 < sql.length() && sql.charAt(i + 1) == quote) {
+          i += 2; // doubled quote
+        } else {
+          return i + 1;
+        }
+      } else {
+        i++;
+      }
+    }
+    return sql.length();
+  }
+
+  private static boolean identifierPart(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '$' || c == '.';
+  }
+}
