@@ -43,7 +43,8 @@ class ReadYourWritesIT {
   @BeforeAll
   static void start() throws Exception {
     topology = ProxyTopology.startSplit(Map.of(
-        "app", new UserRoutePolicy(DefaultRoute.AUTO, null, Consistency.SESSION, TIMEOUT, NoReplica.MASTER)));
+        "app", new UserRoutePolicy(DefaultRoute.AUTO, null, Consistency.SESSION, TIMEOUT, NoReplica.MASTER),
+        ProxyTopology.HASH_USER, UserRoutePolicy.AUTO));
     try (Connection c = topology.connect("")) {
       exec(c, "CREATE TABLE ryw (id INT PRIMARY KEY, v INT NOT NULL)",
           "INSERT INTO ryw VALUES (1, 0), (2, 0)");

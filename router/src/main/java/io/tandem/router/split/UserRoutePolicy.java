@@ -25,7 +25,15 @@ public record UserRoutePolicy(DefaultRoute route, Duration maxReplicationLag, Co
   /** The default wait for a replica to show a session's writes. */
   public static final Duration DEFAULT_CONSISTENCY_TIMEOUT = Duration.ofMillis(500);
 
+  /** Reads to replicas, eventually consistent (the opt-in for speed). */
   public static final UserRoutePolicy AUTO = new UserRoutePolicy(DefaultRoute.AUTO, null);
+
+  /**
+   * The default: reads to replicas, read-your-writes ({@code consistency: session}) — pointing an
+   * unchanged application at the proxy must not change what it reads.
+   */
+  public static final UserRoutePolicy DEFAULT = new UserRoutePolicy(DefaultRoute.AUTO, null, Consistency.SESSION,
+      DEFAULT_CONSISTENCY_TIMEOUT, NoReplica.MASTER);
 
   /** Eventual consistency, reads to the master when no replica is eligible. */
   public UserRoutePolicy(DefaultRoute route, Duration maxReplicationLag) {

@@ -27,7 +27,7 @@ public record RoutingConfig(boolean splitReads, Duration maxReplicationLag, Moni
 
   /** No splitting: every statement to the active master. */
   public static RoutingConfig masterOnly() {
-    return new RoutingConfig(false, MonitorSettings.DEFAULT_MAX_REPLICATION_LAG, null, UserRoutePolicy.AUTO,
+    return new RoutingConfig(false, MonitorSettings.DEFAULT_MAX_REPLICATION_LAG, null, UserRoutePolicy.DEFAULT,
         Map.of(), Map.of());
   }
 

@@ -176,7 +176,7 @@ final class TandemConfigReader {
       List<BackendDefinition> backends, BackendTls backendTls) {
     Boolean split = routing.bool("read_write_split", false);
     Duration maxLag = routing.duration("max_replication_lag", MonitorSettings.DEFAULT_MAX_REPLICATION_LAG);
-    String consistency = routing.choice("consistency", CONSISTENCIES, "eventual");
+    String consistency = routing.choice("consistency", CONSISTENCIES, "session");
     Duration consistencyTimeout = routing.duration("consistency_timeout", UserRoutePolicy.DEFAULT_CONSISTENCY_TIMEOUT);
     String noReplica = routing.choice("no_replica", NO_REPLICA, "master");
     UserRoutePolicy defaults = policy(new UserRouting("auto", null, null, null), consistency, consistencyTimeout,
@@ -220,7 +220,7 @@ final class TandemConfigReader {
     String n = own.noReplica() != null ? own.noReplica() : noReplica;
     return new UserRoutePolicy(UserRoutePolicy.DefaultRoute.valueOf(own.route().toUpperCase(Locale.ROOT)),
         own.maxLag(),
-        c == null ? UserRoutePolicy.Consistency.EVENTUAL : UserRoutePolicy.Consistency.valueOf(c.toUpperCase(Locale.ROOT)),
+        c == null ? UserRoutePolicy.Consistency.SESSION : UserRoutePolicy.Consistency.valueOf(c.toUpperCase(Locale.ROOT)),
         consistencyTimeout == null ? UserRoutePolicy.DEFAULT_CONSISTENCY_TIMEOUT : consistencyTimeout,
         n == null ? UserRoutePolicy.NoReplica.MASTER : UserRoutePolicy.NoReplica.valueOf(n.toUpperCase(Locale.ROOT)));
   }

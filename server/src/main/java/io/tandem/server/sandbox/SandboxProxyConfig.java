@@ -66,7 +66,7 @@ public final class SandboxProxyConfig {
       + "routing:\n"
       + "  read_write_split: true\n"
       + "  max_replication_lag: " + MAX_REPLICATION_LAG.toMillis() + "ms\n"
-      + "  consistency: eventual    # session: a read on a replica waits for the session's own writes\n"
+      + "  consistency: session     # a read on a replica sees the session's own writes; eventual: faster, may not\n"
       + "  monitor: { user: " + SandboxUsers.MONITOR_USER + ", password: " + SandboxUsers.MONITOR_PASSWORD
       + ", interval: " + MONITOR_INTERVAL.toMillis() + "ms }\n"
       + "\n# Writer failover m1 -> m2 when m1 fails (see README, Failover); every key is explained in conf/tandem.yaml.\n"
@@ -78,7 +78,7 @@ public final class SandboxProxyConfig {
   public static RoutingConfig routingFor(SandboxTopology topology) {
     MonitorSettings monitor = MonitorSettings.defaults(SandboxUsers.MONITOR_USER, SandboxUsers.MONITOR_PASSWORD)
         .withInterval(MONITOR_INTERVAL).withMaxReplicationLag(MAX_REPLICATION_LAG);
-    return new RoutingConfig(true, MAX_REPLICATION_LAG, monitor, UserRoutePolicy.AUTO, Map.of(), Map.of());
+    return new RoutingConfig(true, MAX_REPLICATION_LAG, monitor, UserRoutePolicy.DEFAULT, Map.of(), Map.of());
   }
 
   static ProxySettings settings(List<BackendDefinition> backends, Path certificate, Path privateKey,

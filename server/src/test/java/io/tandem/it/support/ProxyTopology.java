@@ -157,7 +157,7 @@ public final class ProxyTopology implements AutoCloseable {
           base.backendTls(), 2, limits);
       RoutingConfig sandboxRouting = SandboxProxyConfig.routingFor(sandbox);
       RoutingConfig routing = new RoutingConfig(split, sandboxRouting.maxReplicationLag(), sandboxRouting.monitor(),
-          UserRoutePolicy.AUTO, policies, Map.of());
+          sandboxRouting.defaults(), policies, Map.of());
       ProxyStack stack = ProxyStack.start(settings, routing, failover, java.time.Duration.ofSeconds(5));
       ProxyTopology topology = new ProxyTopology(sandbox, stack, settings, routing, failover);
       if (split) {

@@ -335,7 +335,7 @@ class ConfigLoaderTest {
 
   @Test
   void routingDefaultsAndBadValues() throws Exception {
-    assertThat(parse(MINIMAL).routing().policy("app")).isEqualTo(UserRoutePolicy.AUTO);
+    assertThat(parse(MINIMAL).routing().policy("app")).isEqualTo(UserRoutePolicy.DEFAULT);
     assertErrors(MINIMAL + """
         routing: { consistency: strong, no_replica: retry, consistency_timeout: soon }
         """,
