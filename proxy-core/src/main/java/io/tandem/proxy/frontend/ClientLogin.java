@@ -173,7 +173,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
     context.registry.register(connectionId, session);
     ctx.pipeline().get(PacketDecoder.class).maxPayload(Packets.MAX_PAYLOAD);
     ClientLimits limits = context.settings.clientLimits();
-    ctx.pipeline().addBefore("frames", "timeouts", new IdleStateHandler(limits.readTimeout().toMillis(), 0,
+    ctx.pipeline().addBefore(ctx.pipeline().context(PacketDecoder.class).name(), "timeouts", new IdleStateHandler(limits.readTimeout().toMillis(), 0,
         limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
     ctx.pipeline().replace(this, "session", session);
     session.started(backend);

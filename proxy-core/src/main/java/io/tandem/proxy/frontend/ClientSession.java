@@ -47,8 +47,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     implements ResponseSink, BackendConnection.WritabilityListener {
 
   private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+  /** Pipelined commands waiting: reading from the client stops at this many, or at {@link #QUEUE_HIGH_BYTES}. */
   private static final int QUEUE_HIGH = 64;
   private static final int QUEUE_LOW = 16;
+  /** Bytes of pipelined commands waiting at which reading from the client stops (then resumes under half). */
+  private static final long QUEUE_HIGH_BYTES = 16L * 1024 * 1024;
 
   private final ProxyContext context;
   private final Channel client;
@@ -66,6 +69,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   private final CommandAssembler assembler;
   private final ArrayDeque<ClientCommand> queue = new ArrayDeque<>();
+  /** Payload bytes of the commands in {@link #queue}. */
+  private long queuedBytes;
   /** The command running, or null between commands. */
   private ClientCommand current;
   private String currentSql;
@@ -169,7 +174,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       return;
     }
     queue.add(command);
-    if (queue.size() >= QUEUE_HIGH) {
+    queuedBytes += command.length();
+    if (queue.size() >= QUEUE_HIGH || queuedBytes >= QUEUE_HIGH_BYTES) {
       client.config().setAutoRead(false);
     }
     processQueue();
@@ -178,7 +184,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private void processQueue() {
     while (current == null && !writePosition.reading() && !closing && !queue.isEmpty()) {
       current = queue.poll();
-      if (queue.size() <= QUEUE_LOW && !client.config().isAutoRead()) {
+      queuedBytes -= current.length();
+      if (queue.size() <= QUEUE_LOW && queuedBytes < QUEUE_HIGH_BYTES / 2 && !client.config().isAutoRead()) {
         client.config().setAutoRead(true);
       }
       relayedAny = false;
