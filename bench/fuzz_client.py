@@ -127,6 +127,10 @@ PREPARE_SQL = ["select ?, ?", "insert into app.fuzz values (?)", "select ?", "se
                "/* tandem:master */ select ?", "select * from app.fuzz where v in (?, ?, ?, ?, ?, ?, ?, ?, ?)"]
 
 
+# ERR codes the proxy sends when a backend failed under a command (ErrorCode.LOST_CONNECTION, CANNOT_CONNECT)
+BACKEND_LOST = {1927, 1429}
+
+
 class Closed(Exception):
     """The proxy closed the connection (EOF or reset)."""
 
@@ -399,10 +403,13 @@ class Case:
         self.last = b''             # the last packet(s) sent, for findings
         self.context = []           # what led up to it
         self.got_err = False
+        self.switched = False       # the proxy sent an auth switch (it re-checks the password)
+        self.trace = []             # every packet of the connection so far (sessions share theirs)
         self.fz.stats.add(cat, 'cases')
 
     def send(self, data, packets=1, note=None):
         self.last = data
+        self.trace.append('%s: %s' % (note or self.cat, hexdump(data, 160)))
         if note:
             self.context.append(note)
         self.fz.stats.add(self.cat, 'packets', packets)
@@ -425,6 +432,12 @@ class Case:
         self.fz.stats.err(self.cat, code, msg)
         if 2000 <= code <= 2999:
             self.fz.stats.finding('client-range ERR %d' % code, self.cat, msg[:60], self.example(msg))
+        if code in BACKEND_LOST:
+            # the backend went away while it ran this command: a crashed server? the whole session, in order
+            self.fz.stats.finding('backend lost (ERR %d)' % code, self.cat, msg[:70],
+                                  'worker %d case %d at %s, ERR %d %s; packets of this connection (oldest first): %s'
+                                  % (self.w.id, self.w.case_no, time.strftime('%H:%M:%S'), code, msg,
+                                     ' || '.join(self.trace[-25:])))
         return code
 
     def finding(self, kind, detail, extra=''):
@@ -563,6 +576,7 @@ class Worker(threading.Thread):
                     raise Desync('auth switch to %r' % plugin)
                 scramble = data.rstrip(b'\0')[:20]
                 case.conn.scramble = scramble
+                case.switched = switch_answer is None
                 answer = native_password(password, scramble)
                 extra = b''
                 if switch_answer is not None:
@@ -620,8 +634,8 @@ class Worker(threading.Thread):
         """After a complete (but possibly malformed) handshake response: ERR, OK or a close."""
         r = self.finish_auth(case, password)
         if r is True:
-            if not may_succeed:
-                case.finding('login accepted', what, 'the proxy answered OK')
+            if not may_succeed and not case.switched:
+                case.finding('login accepted', what, 'the proxy answered OK without asking again')
             self.after_login_probe(case)
 
     def after_login_probe(self, case):
@@ -633,10 +647,12 @@ class Worker(threading.Thread):
         self.connect(case, self.pre_src(), read_greeting=self.rng.random() < 0.5)
 
     def pre_garbage(self, case):
-        g = self.connect(case, self.pre_src(), read_greeting=self.rng.random() < 0.8)
+        framed = self.rng.random() < 0.6
+        g = self.connect(case, self.pre_src(), read_greeting=framed or self.rng.random() < 0.8)
         n = self.rng.choice([1, 3, 4, 5, 16, 32, 100, 1000, 4000])
         junk = bytes(self.rng.randrange(256) for _ in range(self.rng.randint(1, n)))
-        if self.rng.random() < 0.6:  # a well-formed frame holding garbage: must be answered
+        if framed:  # a well-formed frame holding garbage: must be answered
+            case.chaos = len(junk) == 32  # 32 bytes are an SSL request if the SSL bit is set: TLS comes next
             case.send(header(len(junk), 1) + junk)
             self.expect_refusal_or_login(case, may_succeed=False, what='garbage')
         else:  # raw bytes: the frame may be incomplete
@@ -681,7 +697,7 @@ class Worker(threading.Thread):
         body = self.valid_response(g)
         case.send(header(len(body), seq) + body, note='seq %d' % seq)
         r = self.finish_auth(case, b'app')
-        if r is True:
+        if r is True and seq != 1:
             case.finding('login accepted', 'handshake response with sequence id %d' % seq)
             self.after_login_probe(case)
 
@@ -732,14 +748,14 @@ class Worker(threading.Thread):
         if len(body) > MAX_FRAME:
             body = body[:MAX_FRAME - 1]
         case.send(header(len(body), 1) + body, note='mutated ' + ','.join(sorted(touched)))
-        if f['caps'] & SSL_CAP and len(body) == 32:
-            case.chaos = True  # that is an SSL request: the proxy waits for a TLS hello
+        if len(body) == 32:
+            case.chaos = True  # that is an SSL request if the SSL bit is set: the proxy waits for a TLS hello
         auth_changed = f['user'] != b'app' or f['auth'] != native_password(b'app', g.scramble)
         if f['user'] == b'app' and 'auth' in touched and f['auth'] == b'':
             auth_changed = True
         r = self.finish_auth(case, b'app')
         if r is True:
-            if auth_changed:
+            if auth_changed and not case.switched:
                 case.finding('login accepted', 'mutated user/auth: user=%r auth=%s' % (f['user'][:20], f['auth'][:24].hex()))
             self.after_login_probe(case)
 
@@ -1008,10 +1024,19 @@ class Worker(threading.Thread):
             return True
         if p[:1] == b'\xff':
             code = case.err(p)
-            # an ERR for the command before the ping (which has no answer) is out of protocol
-            case.unexpected('ERR %d where only the OK of a COM_PING was due' % code)
-            seq, p = case.read()
-            return p[:1] == b'\x00'
+            # the ping's own answer, or one for the command before it (which has none)? An OK right
+            # behind it tells.
+            case.conn.sock.settimeout(0.5)
+            try:
+                seq, p = case.read()
+            except Timeout:
+                return False
+            finally:
+                case.conn.sock.settimeout(self.fz.answer_timeout)
+            if p[:1] == b'\x00':
+                case.unexpected('ERR %d to a command that has no answer (then the OK of a COM_PING)' % code)
+                return True
+            raise Desync('after ERR %d to a ping: %s' % (code, hexdump(p, 24)))
         raise Desync('ping answered %s' % hexdump(p, 24))
 
     # -- post-auth sessions --------------------------------------------------------------------
@@ -1023,6 +1048,7 @@ class Worker(threading.Thread):
                 case.conn.close()
             return
         s = Session(self, case.conn, case.caps)
+        s.trace.extend(case.trace)
         ops = [(self.op_query_valid, 10), (self.op_query_mutated, 4), (self.op_kill_text, 1),
                (self.op_prepare, 6), (self.op_execute_valid, 6), (self.op_execute_mutated, 12),
                (self.op_long_data, 3), (self.op_fetch, 3), (self.op_stmt_reset, 2), (self.op_stmt_close, 2),
@@ -1056,9 +1082,11 @@ class Worker(threading.Thread):
         case = Case(self, cat, s.conn, chaos=chaos)
         case.caps = s.caps
         case.valid = valid
-        case.context = list(s.history[-3:])
+        case.context = list(s.notes[-3:])
+        case.trace = s.trace
         ok = self.guard(case, fn)
-        s.history.append('%s %s' % (cat, case.last[:24].hex()))
+        s.notes.append('%s %s' % (cat, case.last[:24].hex()))
+        del s.trace[:-40]
         return ok
 
     def op_query_valid(self, s):
@@ -1145,7 +1173,7 @@ class Worker(threading.Thread):
         p = bytearray(b'\x17' + struct.pack('<IBI', sid & 0xffffffff, flags & 0xff, iters & 0xffffffff))
         if nparams:
             bitmap = bytearray((nparams + 7) // 8)
-            for i, v in enumerate(nulls or []):
+            for i, v in enumerate((nulls or [])[:nparams]):
                 if v:
                     bitmap[i // 8] |= 1 << (i % 8)
             p += bitmap + bytes([bound & 0xff])
@@ -1548,9 +1576,11 @@ class Worker(threading.Thread):
         sql = b"select length('" + b'a' * fill + b"')"
 
         def fn(case):
+            case.conn.sock.settimeout(max(30, self.fz.answer_timeout))  # 16 MiB through a busy 2-core box
             if mode == 'valid':
                 case.send(frames(b'\x03' + sql), packets=2, note='16 MiB query')
                 self.read_result(case, None)
+                case.conn.sock.settimeout(self.fz.answer_timeout)
             elif mode == 'bad_seq':
                 data = frames(b'\x03' + sql)
                 data = data[:MAX_FRAME + 4] + header(len(data) - MAX_FRAME - 8, 7) + data[MAX_FRAME + 8:]
@@ -1653,7 +1683,8 @@ class Session:
         self.caps = caps
         self.stmts = {}
         self.closed_ids = []
-        self.history = []
+        self.notes = []
+        self.trace = []
         self.conn_alive = True
 
 

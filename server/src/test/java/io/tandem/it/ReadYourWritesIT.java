@@ -4,6 +4,7 @@ import static io.tandem.it.support.Sql.exec;
 import static io.tandem.it.support.Sql.one;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tandem.it.support.ExternalCommand;
 import io.tandem.it.support.ProxyTopology;
 import io.tandem.router.split.RoutingCounters;
 import io.tandem.router.split.UserRoutePolicy;
@@ -47,7 +48,7 @@ class ReadYourWritesIT {
         ProxyTopology.HASH_USER, UserRoutePolicy.AUTO));
     try (Connection c = topology.connect("")) {
       exec(c, "CREATE TABLE ryw (id INT PRIMARY KEY, v INT NOT NULL)",
-          "INSERT INTO ryw VALUES (1, 0), (2, 0)");
+          "INSERT INTO ryw VALUES (1, 0), (2, 0), (3, 0), (4, 0)");
     }
     topology.awaitReplicated();
   }
@@ -109,6 +110,40 @@ class ReadYourWritesIT {
         t.join(10_000);
       }
       assertThat(failure.get()).as("lagger failure").isNull();
+    }
+  }
+
+  @Test
+  void pymysqlAndTheMariadbCliAlwaysReadTheirOwnWrites() throws Exception {
+    ExternalCommand.require("/usr/bin/mariadb", "apt-get install mariadb-client");
+    StringBuilder script = new StringBuilder();
+    for (int i = 1; i <= 500; i++) {
+      script.append("UPDATE ryw SET v = ").append(i).append(" WHERE id = 4; SELECT v FROM ryw WHERE id = 4;\n");
+    }
+    try (Laggers lag = new Laggers(10)) {
+      ExternalCommand.Result py = ExternalCommand.run(List.of("/usr/bin/python3", "-c", """
+          import sys, pymysql
+          c = pymysql.connect(host='127.0.0.1', port=int(sys.argv[1]), user='app', password='app', database='app',
+                              autocommit=True)
+          cur = c.cursor()
+          stale = 0
+          for i in range(1, 1001):
+              cur.execute('UPDATE ryw SET v = %s WHERE id = 3', (i,))
+              cur.execute('SELECT v FROM ryw WHERE id = 3')
+              if cur.fetchone()[0] != i:
+                  stale += 1
+          print('stale', stale)
+          """, String.valueOf(topology.port())), Duration.ofSeconds(120));
+      assertThat(py.lines()).as(py.describe()).containsExactly("stale 0");
+      ExternalCommand.Result cli = ExternalCommand.run(List.of("/usr/bin/mariadb", "--no-defaults", "-h127.0.0.1",
+          "-P" + topology.port(), "-uapp", "-papp", "--skip-ssl", "-B", "-N", "app"), script.toString(),
+          Duration.ofSeconds(120));
+      assertThat(cli.exitCode()).as(cli.describe()).isZero();
+      List<String> expected = new ArrayList<>();
+      for (int i = 1; i <= 500; i++) {
+        expected.add(String.valueOf(i));
+      }
+      assertThat(cli.lines()).as("each SELECT sees the UPDATE before it").isEqualTo(expected);
     }
   }
 
