@@ -87,7 +87,7 @@ finish() {
   [[ -z "$LAGGER_PID" ]] || stop_pid "$LAGGER_PID"
   for mode in "${!PID[@]}"; do stop_pid "${PID[$mode]}"; done
   if [[ -n "$LOGS" ]]; then
-    cp "$WORK"/sandbox.log "$WORK"/proxy-*.log "$LOGS"/ 2>/dev/null || true
+    cp "$WORK"/sandbox.log "$WORK"/proxy-*.log "$WORK"/sysbench-*.log "$WORK"/lagger.out "$LOGS"/ 2>/dev/null || true
   fi
   cleanup # bench/sandbox.sh's: stops the sandbox, removes $WORK
   exit "$status"
@@ -123,6 +123,7 @@ for mode in eventual session; do
     { echo "pid ${PID[$mode]} of the $mode proxy is not the JVM" >&2; exit 1; }
 done
 
+progress() { echo "$(date +%T) $*" >&2; }
 proxy_sql() { # port statement -> value, as app through a proxy
   "$SQL_CLIENT" -h127.0.0.1 -P"$1" -uapp -papp --skip-ssl -N -B app -e "$2"
 }
@@ -131,21 +132,30 @@ cpu_ticks() { # pid -> utime + stime in clock ticks
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
-# The table, replicated, and each proxy reading from a replica (its monitor saw them under the limit)
+# The tables (app.ryw, sysbench's), replicated; then each proxy reading from a replica (its monitor
+# saw them under the lag limit: sysbench's prepare makes them lag for a few seconds)
 proxy_sql "$PROXY_PORT" "CREATE TABLE app.ryw (id INT PRIMARY KEY, v INT NOT NULL)"
+progress "sysbench prepare ..."
+"${SB[@]}" --mysql-port="$PROXY_PORT" --threads=4 oltp_read_write prepare > "$WORK/prepare.log" 2>&1 || {
+  cat "$WORK/prepare.log"; exit 1; }
 m1_id=$(sql "${PORT[m1]}" "SELECT @@server_id")
-for mode in eventual session; do
-  for i in $(seq 1 120); do
-    ok=1
-    for s in r1 r2; do
-      [[ $(sql "${PORT[$s]}" "SELECT COUNT(*) FROM information_schema.TABLES
-        WHERE TABLE_SCHEMA = 'app' AND TABLE_NAME = 'ryw'") == 1 ]] || ok=0
+await_replica_reads() {
+  local mode i s ok
+  for mode in eventual session; do
+    for i in $(seq 1 240); do
+      ok=1
+      for s in r1 r2; do
+        [[ $(sql "${PORT[$s]}" "SELECT COUNT(*) FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = 'app' AND TABLE_NAME = 'ryw'") == 1 ]] || ok=0
+      done
+      ((ok)) && [[ "$(proxy_sql "${PORT[$mode]}" "SELECT @@server_id")" != "$m1_id" ]] && break
+      ((i < 240)) || {
+        tail -n 30 "$WORK/proxy-$mode.log" >&2; echo "the $mode proxy sends no reads to r1/r2" >&2; exit 1; }
+      sleep 0.25
     done
-    ((ok)) && [[ "$(proxy_sql "${PORT[$mode]}" "SELECT @@server_id")" != "$m1_id" ]] && break
-    ((i < 120)) || { tail -n 30 "$WORK/proxy-$mode.log" >&2; echo "the $mode proxy sends no reads to r1/r2" >&2; exit 1; }
-    sleep 0.25
   done
-done
+}
+await_replica_reads
 
 # ---- the clients ---------------------------------------------------------------------------------
 cat > "$WORK/pairs.py" <<'PY'
@@ -175,7 +185,7 @@ for i in range(pairs):
         row = cur.fetchone()
     except pymysql.MySQLError as e:
         errors[code(e)] += 1
-        if len(examples) < 5:
+        if sum(errors.values()) <= 5:
             print(f"  pair {key}: {e}", file=sys.stderr)
         if not conn.open:
             conn = connect()
@@ -247,7 +257,7 @@ NEXT_ID=1
 ROWS=()       # the result table, one line per measurement
 WHERE=()      # where the pairs' SELECTs ran
 SESSION_STALE=0
-declare -A RATE=() CPU=()
+declare -A RATE=()
 row() { printf '%-34s %-9s %18s %9s %7s %17s %12s %9s %11s\n' "$@"; }
 x() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 per_query() { # ticks queries -> CPU µs per query
@@ -273,7 +283,7 @@ pairs() {
     "$( [[ -n "$direct" ]] && x "$rate" "$direct" || echo -)" "$median / $p99" "$stale / $PAIRS" "$errors" "$cpu")")
   WHERE+=("$(printf '  %-34s %-9s m1 %6d   r1+r2 %6d' "$label_text" "$target" \
     $((after[0] - before[0])) $((after[1] - before[1])))")
-  printf '%s\n' "${ROWS[-1]}" >&2
+  progress "${ROWS[-1]}"
 }
 
 SYSBENCH_IGNORE=1062,1213,1020,1205 # 1062: --skip_trx lets two threads DELETE then INSERT one id
@@ -284,6 +294,7 @@ sysbench_run() {
   out=$("${SB[@]}" --mysql-port="${PORT[$target]}" --threads="$THREADS" --time="$TIME" --report-interval=0 \
     --mysql-ignore-errors="$SYSBENCH_IGNORE" --skip_trx=on oltp_read_write run 2>&1) ||
     { echo "$out" | tail -n 20 >&2; echo "sysbench failed through $target" >&2; exit 1; }
+  echo "$out" > "$WORK/sysbench-$target.log"
   local t1=0; [[ -z "$pid" ]] || t1=$(cpu_ticks "$pid")
   read -r tps queries qps ignored avg p95 < <(echo "$out" | awk '
     /transactions:/ {gsub(/\(/, "", $3); tps = $3}
@@ -299,23 +310,32 @@ sysbench_run() {
   ROWS+=("$(row "oltp_read_write skip_trx, ${THREADS} thr" "$name" "$tps tps $qps qps" \
     "$( [[ -n "$ev" ]] && x "$tps" "$ev" || echo -)" "$( [[ -n "$direct" ]] && x "$tps" "$direct" || echo -)" \
     "$avg / $p95" "-" "ign $ignored" "$cpu")")
-  printf '%s\n' "${ROWS[-1]}" >&2
+  progress "${ROWS[-1]}"
 }
 
 # ---- benchmark 1: write-then-read pairs ----------------------------------------------------------
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "warm-up (pairs) ..." >&2
+progress "warm-up: sysbench 5 s and 1000 pairs per proxy ..."
 for mode in eventual session; do
-  "$PYTHON" "$WORK/pairs.py" "${PORT[$mode]}" 500 $((NEXT_ID)) > /dev/null
-  NEXT_ID=$((NEXT_ID + 500))
+  "${SB[@]}" --mysql-port="${PORT[$mode]}" --threads="$THREADS" --time=5 --skip_trx=on \
+    --mysql-ignore-errors="$SYSBENCH_IGNORE" oltp_read_write run > "$WORK/sysbench-warmup-$mode.log" 2>&1 ||
+    progress "warm-up through the $mode proxy failed (see sysbench-warmup-$mode.log)"
 done
-echo "write-then-read pairs, $PAIRS per row ..." >&2
+await_replica_reads
+sleep 2
+for mode in eventual session; do
+  "$PYTHON" "$WORK/pairs.py" "${PORT[$mode]}" 1000 "$NEXT_ID" > /dev/null 2>&1
+  NEXT_ID=$((NEXT_ID + 1000))
+done
+MEASURED_FROM=$(date '+%F %T')
+progress "write-then-read pairs, $PAIRS per row ..."
 pairs none m1
 pairs none eventual
 pairs none session
 
 "$PYTHON" "$WORK/lagger.py" "$HOLD" "${PORT[r1]}" "${PORT[r2]}" > "$WORK/lagger.out" 2>&1 &
 LAGGER_PID=$!
+progress "replicas held ${HOLD} ms at a time (FLUSH TABLES WITH READ LOCK) ..."
 for _ in $(seq 1 50); do grep -q started "$WORK/lagger.out" && break; sleep 0.1; done
 sleep 1
 pairs held eventual
@@ -324,17 +344,7 @@ kill "$LAGGER_PID"; wait "$LAGGER_PID" || true; LAGGER_PID=""
 LAGGER_RESULT=$(tail -n 1 "$WORK/lagger.out")
 
 # ---- benchmark 2: sysbench oltp_read_write --skip_trx=on ----------------------------------------
-echo "sysbench prepare ..." >&2
-"${SB[@]}" --mysql-port="$PROXY_PORT" --threads=4 oltp_read_write prepare > "$WORK/prepare.log" 2>&1 || {
-  cat "$WORK/prepare.log"; exit 1; }
-sleep 2 # replicated
-echo "warm-up (sysbench, 5 s per proxy) ..." >&2
-for mode in eventual session; do
-  "${SB[@]}" --mysql-port="${PORT[$mode]}" --threads="$THREADS" --time=5 --skip_trx=on \
-    --mysql-ignore-errors="$SYSBENCH_IGNORE" oltp_read_write run > /dev/null 2>&1 ||
-    echo "warm-up through the $mode proxy failed" >&2
-done
-echo "sysbench oltp_read_write --skip_trx=on, $THREADS threads, $TIME s per row ..." >&2
+progress "sysbench oltp_read_write --skip_trx=on, $THREADS threads, $TIME s per row ..."
 sysbench_run m1
 sysbench_run eventual
 sysbench_run session
@@ -364,10 +374,16 @@ echo "MASTER_GTID_WAIT on the replica unless the monitor saw it caught up; the m
 printf '%s\n' "${WHERE[@]}"
 echo "replica hold cycles (port:cycles): $LAGGER_RESULT"
 echo "proxy CPU while idle (monitor, failover checks): eventual ${IDLE[eventual]} ms/s, session ${IDLE[session]} ms/s"
+# the proxies' warnings: before the measurements (start-up, sysbench's prepare and warm-up make the
+# replicas lag) and during them (from MEASURED_FROM on)
 for mode in eventual session; do
-  n=$(grep -cE ' (WARN|ERROR) ' "$WORK/proxy-$mode.log" || true)
-  echo "$mode proxy log: $n WARN/ERROR line(s)"
-  grep -E ' (WARN|ERROR) ' "$WORK/proxy-$mode.log" | head -n 5 | cut -c1-300 | sed 's/^/  /' || true
+  awk -v from="$MEASURED_FROM" -v mode="$mode" '
+    / (WARN|ERROR) / { if (substr($0, 1, 19) >= from) during[++n] = substr($0, 1, 300); else before++ }
+    END {
+      printf "%s proxy log: %d WARN/ERROR line(s) before the measurements, %d during them (from %s)\n",
+        mode, before, n, from
+      for (i = 1; i <= n && i <= 10; i++) print "  " during[i]
+    }' "$WORK/proxy-$mode.log"
 done
 "${SB[@]}" --mysql-port="$PROXY_PORT" oltp_read_write cleanup > /dev/null 2>&1 || true
 if ((SESSION_STALE > 0)); then

@@ -409,7 +409,7 @@ class Case:
 
     def send(self, data, packets=1, note=None):
         self.last = data
-        self.trace.append('%s: %s' % (note or self.cat, hexdump(data, 160)))
+        self.trace.append('%s: %s' % (note or self.cat, hexdump(data, 400)))
         if note:
             self.context.append(note)
         self.fz.stats.add(self.cat, 'packets', packets)
@@ -435,9 +435,9 @@ class Case:
         if code in BACKEND_LOST:
             # the backend went away while it ran this command: a crashed server? the whole session, in order
             self.fz.stats.finding('backend lost (ERR %d)' % code, self.cat, msg[:70],
-                                  'worker %d case %d at %s, ERR %d %s; packets of this connection (oldest first): %s'
+                                  'worker %d case %d at %s, ERR %d %s; packets of this connection, newest first: %s'
                                   % (self.w.id, self.w.case_no, time.strftime('%H:%M:%S'), code, msg,
-                                     ' || '.join(self.trace[-25:])))
+                                     ' || '.join(reversed(self.trace[-25:]))))
         return code
 
     def finding(self, kind, detail, extra=''):
