@@ -17,9 +17,10 @@
 #     In session mode a stale read is a bug: the script says so and exits with status 1.
 #  2. sysbench oltp_read_write --skip_trx=on (autocommit: reads are split, each write is followed
 #     by reads of the same thread) directly on m1 and through each proxy: tps, qps, ratios.
-# For each proxy run it also reads the proxy JVM's CPU time (/proc/<pid>/stat utime + stime) before
-# and after and prints CPU µs per client query (it includes the monitor's background checks, whose
-# idle rate is printed below the table).
+# For each proxy row it also reads the proxy JVM's CPU time (/proc/<pid>/stat utime + stime) before
+# and after: CPU µs per client query, and how much of it the JIT compiler threads took (both proxies
+# are warmed up first, but C2 keeps compiling for a while on this path). It includes the monitor's
+# background checks, whose idle rate is printed below the table.
 #
 #   bench/consistency.sh [--pairs N] [--time SECONDS] [--threads N] [--hold MS]
 #                        [--base-port P] [--port N] [--logs DIR]
@@ -28,7 +29,9 @@
 # (default 20). --threads: sysbench threads (default 8). --hold: ms each replica is held per cycle
 # (default 10). --base-port: m1's port, m2..r2 the next three (default 33406). --port: the
 # sandbox's proxy (default 16133); the eventual proxy listens on port+1, the session proxy on
-# port+2. --logs DIR: keep the sandbox's and both proxies' logs there.
+# port+2. --logs DIR: keep the sandbox's and both proxies' logs (and sysbench's output) there.
+# The sandbox's own proxy only sets up (tables, sysbench prepare). Before measuring, each proxy is
+# warmed up (sysbench 10 s, 3000 pairs). With the defaults a run takes about 3 minutes.
 #
 # Needs: python3-pymysql for /usr/bin/python3, sysbench and mariadb-client
 # (apt-get install python3-pymysql sysbench mariadb-client).
@@ -51,7 +54,7 @@ while [[ $# -gt 0 ]]; do
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PROXY_PORT="$2"; shift 2 ;;
     --logs) LOGS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {print}' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -129,6 +132,10 @@ proxy_sql() { # port statement -> value, as app through a proxy
 }
 cpu_ticks() { # pid -> utime + stime in clock ticks
   sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+jit_ticks() { # pid -> utime + stime of its JIT compiler threads (HotSpot's "C1/C2 CompilerThread<n>")
+  { cat "/proc/$1"/task/*/stat 2>/dev/null || true; } |
+    awk '/\(C[12] CompilerThre/ { sub(/^.*\) /, ""); t += $12 + $13 } END {print t + 0}'
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
@@ -258,20 +265,23 @@ ROWS=()       # the result table, one line per measurement
 WHERE=()      # where the pairs' SELECTs ran
 SESSION_STALE=0
 declare -A RATE=()
-row() { printf '%-34s %-9s %18s %9s %7s %17s %12s %9s %11s\n' "$@"; }
+row() { printf '%-34s %-9s %22s %9s %7s %17s %12s %9s %17s\n' "$@"; }
 x() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-per_query() { # ticks queries -> CPU µs per query
-  awk -v t="$1" -v q="$2" -v u="$TICK_US" 'BEGIN { if (q > 0) printf "%.1f", t * u / q; else print "-" }'; }
+per_query() { # ticks jit_ticks queries -> "CPU µs per query (JIT µs)"
+  awk -v t="$1" -v j="$2" -v q="$3" -v u="$TICK_US" 'BEGIN {
+    if (j < 0) j = 0  # a compiler thread that exited took its time along
+    if (q > 0) printf "%.0f (JIT %.0f)", t * u / q, j * u / q; else print "-" }'; }
 
 # pairs LABEL TARGET: one pairs run through TARGET (m1, eventual or session)
 pairs() {
-  local label="$1" target="$2" pid="${PID[$2]:-}" t0=0 before after out
+  local label="$1" target="$2" pid="${PID[$2]:-}" t0=0 j0=0 before after out
   local first=$NEXT_ID; NEXT_ID=$((NEXT_ID + PAIRS))
   read -r -a before <<< "$(com_select)"
-  [[ -z "$pid" ]] || t0=$(cpu_ticks "$pid")
+  [[ -z "$pid" ]] || { t0=$(cpu_ticks "$pid"); j0=$(jit_ticks "$pid"); }
   out=$("$PYTHON" "$WORK/pairs.py" "${PORT[$target]}" "$PAIRS" "$first") ||
     { echo "the pairs client failed through $target" >&2; exit 1; }
-  local cpu="-"; [[ -z "$pid" ]] || cpu=$(per_query $(($(cpu_ticks "$pid") - t0)) $((2 * PAIRS)))
+  local cpu="-"
+  [[ -z "$pid" ]] || cpu=$(per_query $(($(cpu_ticks "$pid") - t0)) $(($(jit_ticks "$pid") - j0)) $((2 * PAIRS)))
   read -r -a after <<< "$(com_select)"
   read -r rate median p99 stale errors <<< "$out"
   RATE[$label:$target]=$rate
@@ -279,9 +289,10 @@ pairs() {
   local ev="${RATE[$label:eventual]:-}" direct="${RATE[none:m1]:-}"
   local label_text="pairs, replicas as they are"
   [[ "$label" == none ]] || label_text="pairs, replicas held ${HOLD} ms"
-  ROWS+=("$(row "$label_text" "$target" "$rate pairs/s" "$( [[ -n "$ev" ]] && x "$rate" "$ev" || echo -)" \
+  local name="m1 direct"; [[ "$target" == m1 ]] || name="$target"
+  ROWS+=("$(row "$label_text" "$name" "$rate pairs/s" "$( [[ -n "$ev" ]] && x "$rate" "$ev" || echo -)" \
     "$( [[ -n "$direct" ]] && x "$rate" "$direct" || echo -)" "$median / $p99" "$stale / $PAIRS" "$errors" "$cpu")")
-  WHERE+=("$(printf '  %-34s %-9s m1 %6d   r1+r2 %6d' "$label_text" "$target" \
+  WHERE+=("$(printf '  %-34s %-9s m1 %6d   r1+r2 %6d' "$label_text" "$name" \
     $((after[0] - before[0])) $((after[1] - before[1])))")
   progress "${ROWS[-1]}"
 }
@@ -289,13 +300,13 @@ pairs() {
 SYSBENCH_IGNORE=1062,1213,1020,1205 # 1062: --skip_trx lets two threads DELETE then INSERT one id
 # sysbench_run TARGET: oltp_read_write --skip_trx=on for --time s
 sysbench_run() {
-  local target="$1" pid="${PID[$1]:-}" t0=0 out
-  [[ -z "$pid" ]] || t0=$(cpu_ticks "$pid")
+  local target="$1" pid="${PID[$1]:-}" t0=0 j0=0 out
+  [[ -z "$pid" ]] || { t0=$(cpu_ticks "$pid"); j0=$(jit_ticks "$pid"); }
   out=$("${SB[@]}" --mysql-port="${PORT[$target]}" --threads="$THREADS" --time="$TIME" --report-interval=0 \
     --mysql-ignore-errors="$SYSBENCH_IGNORE" --skip_trx=on oltp_read_write run 2>&1) ||
     { echo "$out" | tail -n 20 >&2; echo "sysbench failed through $target" >&2; exit 1; }
   echo "$out" > "$WORK/sysbench-$target.log"
-  local t1=0; [[ -z "$pid" ]] || t1=$(cpu_ticks "$pid")
+  local t1=0 j1=0; [[ -z "$pid" ]] || { t1=$(cpu_ticks "$pid"); j1=$(jit_ticks "$pid"); }
   read -r tps queries qps ignored avg p95 < <(echo "$out" | awk '
     /transactions:/ {gsub(/\(/, "", $3); tps = $3}
     /queries:/ {q = $2; gsub(/\(/, "", $3); qps = $3}
@@ -303,7 +314,7 @@ sysbench_run() {
     /avg:/ {avg = $2}
     /95th percentile:/ {p95 = $3}
     END {print tps, q, qps, ign, avg, p95}')
-  local cpu="-"; [[ -z "$pid" ]] || cpu=$(per_query $((t1 - t0)) "$queries")
+  local cpu="-"; [[ -z "$pid" ]] || cpu=$(per_query $((t1 - t0)) $((j1 - j0)) "$queries")
   RATE[sb:$target]=$tps
   local ev="${RATE[sb:eventual]:-}" direct="${RATE[sb:m1]:-}"
   local name="m1 direct"; [[ "$target" == m1 ]] || name="$target"
@@ -315,17 +326,17 @@ sysbench_run() {
 
 # ---- benchmark 1: write-then-read pairs ----------------------------------------------------------
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-progress "warm-up: sysbench 5 s and 1000 pairs per proxy ..."
+progress "warm-up (the JIT compiles for a while): sysbench 10 s and 3000 pairs per proxy ..."
 for mode in eventual session; do
-  "${SB[@]}" --mysql-port="${PORT[$mode]}" --threads="$THREADS" --time=5 --skip_trx=on \
+  "${SB[@]}" --mysql-port="${PORT[$mode]}" --threads="$THREADS" --time=10 --skip_trx=on \
     --mysql-ignore-errors="$SYSBENCH_IGNORE" oltp_read_write run > "$WORK/sysbench-warmup-$mode.log" 2>&1 ||
     progress "warm-up through the $mode proxy failed (see sysbench-warmup-$mode.log)"
 done
 await_replica_reads
 sleep 2
 for mode in eventual session; do
-  "$PYTHON" "$WORK/pairs.py" "${PORT[$mode]}" 1000 "$NEXT_ID" > /dev/null 2>&1
-  NEXT_ID=$((NEXT_ID + 1000))
+  "$PYTHON" "$WORK/pairs.py" "${PORT[$mode]}" 3000 "$NEXT_ID" > /dev/null 2>&1
+  NEXT_ID=$((NEXT_ID + 3000))
 done
 MEASURED_FROM=$(date '+%F %T')
 progress "write-then-read pairs, $PAIRS per row ..."
@@ -362,8 +373,8 @@ echo
 echo "Read-your-writes: consistency eventual vs session, one sandbox, one run ($(date -u +%F\ %H:%MZ), $(nproc) cores," \
   "load average at the start: $LOAD_BEFORE, at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
-row benchmark target throughput "x eventual" "x direct" "latency ms" "stale reads" errors "CPU µs/query"
-row "" "" "" "" "" "(pairs: median / p99; sysbench: avg / p95)" "" "" "(proxy)" | sed 's/ *$//'
+row benchmark target throughput "x eventual" "x direct" "latency ms" "stale reads" errors "proxy CPU µs/q"
+echo "(latency ms: pairs median / p99, sysbench avg / p95; proxy CPU: the JVM's utime+stime per client query, of it JIT compiler threads)"
 printf '%s\n' "${ROWS[@]}"
 echo
 printf 'session / eventual: pairs %s (replicas as they are), %s (held %s ms); oltp_read_write tps %s\n' \
