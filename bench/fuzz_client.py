@@ -292,7 +292,7 @@ class Stats:
 
     def finding(self, kind, cat, detail, example):
         with self.lock:
-            f = self.findings.setdefault((kind, cat, detail), {'count': 0, 'examples': []})
+            f = self.findings.setdefault((kind, cat, detail), {'count': 0, 'examples': [], 'first': time.time()})
             f['count'] += 1
             if len(f['examples']) < 3:
                 f['examples'].append(example)
@@ -1189,6 +1189,9 @@ class Worker(threading.Thread):
         rng = self.rng
         n = st['params']
         fresh = st['types'] is None or rng.random() < 0.5
+        if self.fz.args.avoid_known_crashes and (cursor or st.get('long_data')):
+            fresh = True  # see --avoid-known-crashes
+        st['long_data'] = False
         if fresh:
             types = [(rng.choice([0x08, 0x03, 0xfd, 0xfe, 0x05, 0x06, 0x0c, 0x01, 0xfc, 0x0f, 0xf6]),
                       rng.choice([0, 0, 0x80])) for _ in range(n)]
@@ -1243,24 +1246,24 @@ class Worker(threading.Thread):
                 sid = rng.choice([0, 0xffffffff, sid + 1, sid - 1, rng.getrandbits(32), rng.randint(1, 50)] +
                                  list(s.closed_ids[-3:]))
             elif m == 'nulls':
-                nulls = [rng.random() < 0.5 for _ in range(n)]
+                nulls = [rng.random() < 0.5 for _ in range(len(types))]
             elif m == 'bound':
                 bound = rng.choice([0, 0, 2, 0xff, rng.randrange(256)])
-            elif m == 'type' and n:
-                i = rng.randrange(n)
+            elif m == 'type' and types:
+                i = rng.randrange(len(types))
                 types[i] = (rng.choice([rng.randrange(256), 0x0e, 0x11, 0x12, 0x13, 0xf4, 0xf5, 0xff, 0x14, 0xf0]), types[i][1])
                 values[i] = self.value_for(types[i][0], rng)
-            elif m == 'typeflag' and n:
-                i = rng.randrange(n)
+            elif m == 'typeflag' and types:
+                i = rng.randrange(len(types))
                 types[i] = (types[i][0], rng.choice([0x01, 0x40, 0x7f, 0xff, rng.randrange(256)]))
-            elif m == 'value_len' and n:
-                i = rng.randrange(n)
+            elif m == 'value_len' and types:
+                i = rng.randrange(len(types))
                 types[i] = (0xfd, 0)
                 values[i] = rng.choice([b'\xfc\xff\xff' + b'ab', b'\xfd\xff\xff\xff' + b'abc', b'\xfe' + b'\xff' * 8 + b'x',
                                         b'\xfe' + struct.pack('<Q', 1 << 62), b'\xfb', b'\xff', b'\xfa' + b'x' * 10,
                                         lenenc(rng.randint(100, 100000)) + b'short'])
-            elif m == 'value_trunc' and n:
-                i = rng.randrange(n)
+            elif m == 'value_trunc' and types:
+                i = rng.randrange(len(types))
                 types[i] = (rng.choice([0x08, 0x05, 0x0c, 0x0b, 0x03]), 0)
                 values[i] = rng.choice([b'', b'\x01', b'\x0b\x01', b'\xff' + b'x' * 3])
             elif m == 'truncate':
@@ -1274,10 +1277,14 @@ class Worker(threading.Thread):
                 nulls = [False] * k
             elif m == 'bitmap_len':
                 bitmap_override = bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 5])))
-            elif m == 'long_value' and n:
-                i = rng.randrange(n)
+            elif m == 'long_value' and types:
+                i = rng.randrange(len(types))
                 types[i] = (0xfc, 0)
                 values[i] = lenenc_str(b'z' * rng.choice([250, 251, 65535, 65536, 200000]))
+        target = s.stmts.get(sid, {})
+        if self.fz.args.avoid_known_crashes and bound == 0 and (flags != 0 or target.get('long_data')):
+            bound = 1  # see --avoid-known-crashes
+        target['long_data'] = False
         pkt = self.execute_packet(sid, max(n, len(types)) if 'nparams' not in what else len(types), types, values,
                                   flags, iters, nulls, bound)
         if bitmap_override is not None and n:
@@ -1311,6 +1318,8 @@ class Worker(threading.Thread):
         if rng.random() < 0.15:
             pkt = pkt[:rng.randint(1, 6)]
         execute_after = rng.random() < 0.5 and sid in s.stmts
+        if sid in s.stmts and len(pkt) >= 7 and pid < st['params']:
+            st['long_data'] = True  # relayed by the proxy: the next execution runs as sent, on the master
 
         def fn(case):
             case.send(frames(pkt), note='long data id %d param %d' % (sid, pid))
@@ -1358,6 +1367,7 @@ class Worker(threading.Thread):
                 self.sync(case)
             elif sid in s.stmts:
                 s.stmts[sid]['cursor'] = False
+                s.stmts[sid]['long_data'] = False
         return self.run_op(s, 'post/stmt_reset', fn)
 
     def op_stmt_close(self, s):
@@ -1698,6 +1708,10 @@ EXPECTED_CLOSE = {  # which timeout should end each kind (None: a legitimately i
     'post_stmt_mid_packet': 'read', 'post_idle': None}
 
 
+# the proxy's defaults (ClientLimits): login_timeout 10 s, read_timeout 30 s
+LIMIT = {'login': 10, 'read': 30}
+
+
 class Keeper:
     """Holds the deliberately silent sockets and records when (and how) the proxy ends them."""
 
@@ -1771,11 +1785,14 @@ class Keeper:
             parts = line.split()
             if len(parts) >= 4 and ':' in parts[3] and parts[0].isdigit():
                 addr, _, port = parts[3].rpartition(':')
-                established.add((addr.strip('[]'), int(port)))
+                addr = addr.strip('[]')
+                if addr.startswith('::ffff:'):
+                    addr = addr[7:]  # a dual-stack listener shows IPv4 peers mapped
+                established.add((addr, int(port)))
         with self.lock:
             items = list(self.items)
         mine = {(i['src'], i['lport']) for i in items}
-        rows = defaultdict(lambda: {'n': 0, 'closed': [], 'errs': Counter(), 'held': 0, 'open_view': 0})
+        rows = defaultdict(lambda: {'n': 0, 'closed': [], 'errs': Counter(), 'held': 0, 'open_view': 0, 'ages': []})
         for i in items:
             r = rows[i['kind']]
             r['n'] += 1
@@ -1786,11 +1803,12 @@ class Keeper:
             r['errs'].update(i['errs'])
             if (i['src'], i['lport']) in established:
                 r['held'] += 1
+                r['ages'].append(now - i['silent_at'])
         out = []
         out.append('Deliberately silent clients (%s):' % settle_note)
-        out.append('  %-26s %6s %8s %-20s %-18s %s' % ('kind', 'opened', 'closed', 'closed after (s)', 'ERR codes',
-                                                    'still ESTABLISHED at the proxy (ss)'))
-        total_held = total_expected = held_expected = 0
+        out.append('  %-26s %6s %8s %-17s %-16s %s' % ('kind', 'opened', 'closed', 'closed after (s)', 'ERR codes',
+                                                    'still ESTABLISHED at the proxy (ss), silent for (s)'))
+        total_held = total_expected = held_expected = held_old = 0
         for kind in sorted(rows):
             r = rows[kind]
             c = sorted(r['closed'])
@@ -1798,18 +1816,24 @@ class Keeper:
             errs = ' '.join('%d:%d' % (k, v) for k, v in sorted(r['errs'].items())) or '-'
             expect = EXPECTED_CLOSE.get(kind)
             note = '' if expect else '  (idle between commands: idle_timeout is off, kept on purpose)'
-            out.append('  %-26s %6d %8d %-20s %-18s %d%s' % (kind, r['n'], len(c), span, errs, r['held'], note))
+            ages = sorted(r['ages'])
+            held = '%d' % r['held'] + ((' (%.0f-%.0f)' % (ages[0], ages[-1])) if ages else '')
+            out.append('  %-26s %6d %8d %-17s %-16s %s%s' % (kind, r['n'], len(c), span, errs, held, note))
+            if expect:
+                old = [a for a in ages if a > LIMIT[expect] + 5]
+                held_old += len(old)
             total_held += r['held']
             if expect:
                 total_expected += r['n']
                 held_expected += r['held']
         others = sorted(established - mine)
-        out.append('  the proxy closed %d of %d silent sockets that stopped mid-login or mid-packet; %d of them still held'
-                   % (total_expected - held_expected, total_expected, held_expected))
+        out.append('  the proxy closed %d of %d silent sockets that stopped mid-login or mid-packet; %d still held, %d of them'
+                   ' silent for longer than the timeout that applies (+5 s; login %d s, read %d s)'
+                   % (total_expected - held_expected, total_expected, held_expected, held_old, LIMIT['login'], LIMIT['read']))
         out.append('  ESTABLISHED to the proxy port: %d in all, %d of them silent sockets, %d other clients%s'
                    % (len(established), total_held, len(others),
                       (': ' + ' '.join('%s:%d' % o for o in others[:10])) if others else ''))
-        return '\n'.join(out), held_expected, total_expected
+        return '\n'.join(out), held_expected, total_expected, held_old
 
     def close_all(self):
         self.running = False
@@ -1830,7 +1854,7 @@ def summary(fz, workers, duration):
     total = Counter()
     lines.append('Fuzz: %.0f s, %d workers, seed %d, %d connections, %d cases' % (
         duration, len(workers), fz.args.seed, st.connections, sum(c['cases'] for c in st.cat.values())))
-    lines.append('  %-24s %7s %8s %7s %7s %7s %9s %8s  %s' % ('category', 'cases', 'packets', 'OK', 'ERR', 'closed',
+    lines.append('  %-30s %7s %8s %7s %7s %7s %9s %8s  %s' % ('category', 'cases', 'packets', 'OK', 'ERR', 'closed',
                                                             'no-ERR cl', 'timeouts', 'ERR codes (count)'))
     for name in cats:
         c = st.cat[name]
@@ -1843,13 +1867,13 @@ def summary(fz, workers, duration):
             extra.append('refused %d' % c['refused'])
         if c.get('quiet'):
             extra.append('quiet %d' % c['quiet'])
-        lines.append('  %-24s %7d %8d %7d %7d %7d %9d %8d  %s%s' % (
+        lines.append('  %-30s %7d %8d %7d %7d %7d %9d %8d  %s%s' % (
             name, c['cases'], c['packets'], c['ok'], nerr, c['closed'], c['closed_no_err'], c['timeouts'], codes or '-',
             ('  [' + ', '.join(extra) + ']') if extra else ''))
         for k in ('cases', 'packets', 'ok', 'closed', 'closed_no_err', 'timeouts', 'unexpected'):
             total[k] += c[k]
         total['err'] += nerr
-    lines.append('  %-24s %7d %8d %7d %7d %7d %9d %8d' % ('total', total['cases'], total['packets'], total['ok'],
+    lines.append('  %-30s %7d %8d %7d %7d %7d %9d %8d' % ('total', total['cases'], total['packets'], total['ok'],
                                                           total['err'], total['closed'], total['closed_no_err'],
                                                           total['timeouts']))
     lines.append('  (closed: connections the proxy closed; no-ERR cl: of those, closed without an ERR first;'
@@ -1864,13 +1888,16 @@ def summary(fz, workers, duration):
         ', '.join(map(str, client_range)) if client_range else 'none'))
     if st.bugs:
         lines.append('fuzzer bugs (exceptions in the fuzzer itself): %d, e.g. %s' % (
-            st.bugs, ' / '.join(t.strip().splitlines()[-1] for t in st.bug_traces)))
+            st.bugs, ' / '.join(' '.join(l.strip() for l in t.strip().splitlines()[-3:]) for t in st.bug_traces[:2])))
     if st.findings:
-        lines.append('Findings (%d kinds, %d occurrences):' % (len(st.findings), sum(f['count'] for f in st.findings.values())))
-        for (kind, cat, detail), f in sorted(st.findings.items(), key=lambda kv: -kv[1]['count']):
-            lines.append('  [%s] %s: %s  x%d' % (kind, cat, detail, f['count']))
-            for ex in f['examples'][:2]:
-                lines.append('      e.g. ' + ex[:600])
+        shown = 30
+        lines.append('Findings (%d kinds, %d occurrences), in the order they first occurred%s:' % (
+            len(st.findings), sum(f['count'] for f in st.findings.values()),
+            ' (the first %d; all with every example in full in findings.json)' % shown if len(st.findings) > shown else ''))
+        for (kind, cat, detail), f in sorted(st.findings.items(), key=lambda kv: kv[1]['first'])[:shown]:
+            lines.append('  %s [%s] %s: %s  x%d' % (time.strftime('%H:%M:%S', time.localtime(f['first'])), kind, cat,
+                                                   detail, f['count']))
+            lines.append('      e.g. ' + f['examples'][0][:700])
     else:
         lines.append('Findings: none')
     return '\n'.join(lines)
@@ -1885,6 +1912,10 @@ def main():
     ap.add_argument('--seed', type=int, default=None)
     ap.add_argument('--silent', type=int, default=48, help='deliberately silent sockets kept open (at most)')
     ap.add_argument('--answer-timeout', type=float, default=5.0)
+    ap.add_argument('--avoid-known-crashes', action='store_true',
+                    help='always bind parameter types (new_params_bound 1) in executions with a cursor flag or after '
+                         'COM_STMT_SEND_LONG_DATA: the proxy relays those as sent to the connection that prepared the '
+                         'statement, and without types MariaDB 11.4 crashes; use it to look for other findings')
     ap.add_argument('--state', default=None, help='directory for the hand-over with bench/fuzz.sh')
     ap.add_argument('--release-timeout', type=float, default=3600)
     args = ap.parse_args()
@@ -1919,8 +1950,9 @@ def main():
         with open(os.path.join(args.state, 'summary.txt'), 'w') as f:
             f.write(text + '\n')
         with open(os.path.join(args.state, 'findings.json'), 'w') as f:
-            json.dump([{'kind': k[0], 'category': k[1], 'detail': k[2], 'count': v['count'], 'examples': v['examples']}
-                       for k, v in fz.stats.findings.items()], f, indent=1)
+            json.dump([{'first': time.strftime('%H:%M:%S', time.localtime(v['first'])), 'kind': k[0], 'category': k[1],
+                        'detail': k[2], 'count': v['count'], 'examples': v['examples']}
+                       for k, v in sorted(fz.stats.findings.items(), key=lambda kv: kv[1]['first'])], f, indent=1)
         open(os.path.join(args.state, 'fuzz-done'), 'w').close()
         print('fuzz done; %d silent sockets held open until the checks have run' % len(fz.keeper.items), flush=True)
         release = os.path.join(args.state, 'release')
@@ -1935,15 +1967,15 @@ def main():
             pass
         note = open(os.path.join(args.state, 'settle-note')).read().strip() \
             if os.path.exists(os.path.join(args.state, 'settle-note')) else 'at the end'
-        report, held, expected = fz.keeper.report(ss_lines, note)
+        report, held, expected, held_old = fz.keeper.report(ss_lines, note)
         with open(os.path.join(args.state, 'silent.txt'), 'w') as f:
             f.write(report + '\n')
         with open(os.path.join(args.state, 'silent-held'), 'w') as f:
-            f.write('%d %d\n' % (held, expected))
+            f.write('%d %d %d\n' % (held, expected, held_old))
     else:
         print(text)
         time.sleep(1)
-        report, _, _ = fz.keeper.report([], 'no ss check')
+        report = fz.keeper.report([], 'no ss check')[0]
         print(report)
     fz.keeper.close_all()
     return 0

@@ -234,11 +234,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       }
       case CommandCode.STMT_FETCH -> {
         PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(command.firstPayload()));
-        if (!refused(command, PreparedCommandCheck.fetch(s, command.firstPayload()))) {
+        if (!refused(command, CommandCheck.fetch(s, command.firstPayload()))) {
           relay(command, router.routeCommand(code));
         }
       }
-      case CommandCode.FIELD_LIST, CommandCode.STATISTICS,
+      case CommandCode.FIELD_LIST -> {
+        if (!refused(command, CommandCheck.fieldList(command.firstPayload()))) {
+          relay(command, router.routeCommand(code));
+        }
+      }
+      case CommandCode.STATISTICS,
           CommandCode.PROCESS_INFO, CommandCode.REFRESH, CommandCode.DEBUG,
           CommandCode.CREATE_DB, CommandCode.DROP_DB,
           CommandCode.RESET_CONNECTION -> relay(command, router.routeCommand(code));
@@ -251,7 +256,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case CommandCode.STMT_EXECUTE -> onExecute(command);
       case CommandCode.STMT_SEND_LONG_DATA -> {
         PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(command.firstPayload()));
-        if (!PreparedCommandCheck.longData(s, command.firstPayload())) {
+        if (!CommandCheck.longData(s, command.firstPayload())) {
           command.release(); // no answer, as from a server; a bad one fails the next execution
           finishCommand();
           return;
@@ -262,7 +267,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       }
       case CommandCode.STMT_RESET -> {
         PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(command.firstPayload()));
-        if (!refused(command, PreparedCommandCheck.reset(s, command.firstPayload()))) {
+        if (!refused(command, CommandCheck.reset(s, command.firstPayload()))) {
           s.resetLongData();
           s.cursorOpen = false;
           relay(command, router.routeCommand(code));
@@ -342,7 +347,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private void onExecute(ClientCommand command) {
     ByteBuf payload = command.firstPayload();
     PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(payload));
-    if (refused(command, PreparedCommandCheck.execute(s, payload, command.frameCount() == 1))) {
+    if (refused(command, CommandCheck.execute(s, payload, command.frameCount() == 1))) {
       if (s != null) {
         s.resetLongData(); // a server forgets the long data of a failed execution too
       }
@@ -359,7 +364,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   }
 
   /** Answers {@code refusal} (when not null) instead of relaying the command; returns whether it did. */
-  private boolean refused(ClientCommand command, PreparedCommandCheck.Refusal refusal) {
+  private boolean refused(ClientCommand command, CommandCheck.Refusal refusal) {
     if (refusal == null) {
       return false;
     }

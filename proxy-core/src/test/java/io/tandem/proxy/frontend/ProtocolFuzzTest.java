@@ -323,7 +323,7 @@ class ProtocolFuzzTest {
         payload.writerIndex(random.nextInt(payload.writerIndex() + 1));
       }
       try {
-        PreparedCommandCheck.execute(s, payload, random.nextInt(8) != 0);
+        CommandCheck.execute(s, payload, random.nextInt(8) != 0);
       } catch (RuntimeException e) {
         throw new AssertionError("input " + i + " (seed " + SEED + "): " + e, e);
       } finally {

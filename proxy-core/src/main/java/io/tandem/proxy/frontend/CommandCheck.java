@@ -4,8 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.tandem.proxy.protocol.ErrorCode;
 
 /**
- * Checks a COM_STMT_* command against what the proxy knows of the session's prepared statements
- * before any server sees it: a malformed command gets the error a correct server sends and never
+ * Checks a command before any server sees it; a COM_STMT_* one against what the proxy knows of the
+ * session's prepared statements: a malformed command gets the error a correct server sends and never
  * reaches a backend (MariaDB 11.4 crashes on a COM_STMT_EXECUTE that binds no parameter types on
  * a statement's first execution; 10.11 answers 1210).
  *
@@ -16,14 +16,16 @@ import io.tandem.proxy.protocol.ErrorCode;
  * inside the packet; anything else is {@code 1210 Incorrect arguments to mysqld_stmt_execute}.
  * Bytes after the last value are allowed (servers ignore them).
  */
-final class PreparedCommandCheck {
+final class CommandCheck {
 
   /** Command byte, statement id (4), flags (1), iteration count (4). */
   static final int EXECUTE_HEADER = 10;
   private static final int CURSOR_FLAGS = 0x07;
   private static final int UNSIGNED_FLAG = 0x80;
+  /** NAME_LEN: the longest table name. */
+  private static final int MAX_NAME = 64;
 
-  private PreparedCommandCheck() {}
+  private CommandCheck() {}
 
   /** Why the session must answer instead of relaying: the error and its message. */
   record Refusal(ErrorCode error, String message) {}
@@ -129,6 +131,22 @@ final class PreparedCommandCheck {
       return false;
     }
     return true;
+  }
+
+  /**
+   * COM_FIELD_LIST: a table name (up to a NUL or the end) of 1 to 64 bytes and a wildcard of at
+   * most 65; else {@code 1047 Unknown command}, as MariaDB answers.
+   */
+  static Refusal fieldList(ByteBuf payload) {
+    int start = payload.readerIndex() + 1;
+    int end = payload.writerIndex();
+    int nul = payload.indexOf(start, end, (byte) 0);
+    int table = (nul < 0 ? end : nul) - start;
+    int wildcard = nul < 0 ? 0 : end - nul - 1;
+    if (table < 1 || table > MAX_NAME || wildcard > MAX_NAME + 1) {
+      return new Refusal(ErrorCode.UNKNOWN_COM, "Unknown command");
+    }
+    return null;
   }
 
   /** Where the value after {@code at} ends, or -1 when it does not fit before {@code end}. */
