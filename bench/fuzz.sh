@@ -31,9 +31,9 @@
 # (default 48). --base-port P: m1 on P, m2..r2 on P+1..P+3 (default 24306). --port N: the proxy
 # (default 14033). --keep DIR: keep the proxy's log, the servers' error logs and the fuzzer's
 # findings (findings.json holds every example packet in full) in DIR. --avoid-known-crashes: the
-# fuzzer always binds parameter types in executions with a cursor flag or after long data (today
-# the proxy relays those without the types to a connection that never got them, and MariaDB 11.4
-# segfaults), so that a run can look for other findings while that one is open.
+# fuzzer binds parameter types in every COM_STMT_EXECUTE (today, when types went only to a
+# replica, the proxy sends a later execution without them to the statement on the master, and
+# MariaDB 11.4 segfaults), so that a run can look for other findings while that one is open.
 # The fuzzer binds its connections to loopback addresses 127.1.x.y / 127.2.x.y (Linux routes all
 # of 127/8 to lo) so that the proxy's per-address login throttle does not block the whole run;
 # the checks connect from 127.0.0.1.

@@ -664,8 +664,10 @@ class Worker(threading.Thread):
         g = self.connect(case, self.pre_src())
         full = self.valid_response(g)
         cut = full[:self.rng.randrange(len(full))]
+        auth_end = 32 + 4 + 1 + 20  # caps .. filler, 'app\0', the auth length, the scramble response
         case.send(header(len(cut), 1) + cut)
-        self.expect_refusal_or_login(case, may_succeed=False, what='truncated at %d of %d' % (len(cut), len(full)))
+        self.expect_refusal_or_login(case, may_succeed=len(cut) >= auth_end,
+                                     what='truncated at %d of %d (inside user/auth)' % (len(cut), len(full)))
 
     def pre_short_write(self, case):
         g = self.connect(case, self.pre_src())
@@ -929,9 +931,10 @@ class Worker(threading.Thread):
             return True
         raise Desync('expected OK/ERR, got %s' % hexdump(p, 24))
 
-    def read_result(self, case, deprecate_eof, binary=False):
+    def read_result(self, case, deprecate_eof, binary=False, cursor=False):
         """The answer to COM_QUERY / COM_STMT_EXECUTE: OK, ERR or result sets (all of them).
-        Returns ('ok'|'err'|'cursor', code)."""
+        cursor: an execution that asked for a cursor (only then may the status after the column
+        definitions say CURSOR_EXISTS and end the answer). Returns ('ok'|'err'|'cursor', code)."""
         if deprecate_eof is None:
             deprecate_eof = bool(getattr(case, 'caps', 0) & DEPRECATE_EOF)
         while True:
@@ -962,18 +965,29 @@ class Worker(threading.Thread):
                 if not (e[:1] == b'\xfe' and len(e) < 9):
                     raise Desync('expected EOF after columns, got %s' % hexdump(e, 16))
                 if self.status_of(e) & CURSOR_EXISTS:
-                    case.ok()
-                    return 'cursor', 0
+                    if cursor:
+                        case.ok()
+                        return 'cursor', 0
+                    self.stale_cursor_flag(case, e)
             status = self.read_rows(case)
             if status is None:
                 return 'err', case.last_err
             if status & CURSOR_EXISTS:
-                case.ok()
-                return 'cursor', 0
+                if cursor:
+                    case.ok()
+                    return 'cursor', 0
+                self.stale_cursor_flag(case, None)
             if status & MORE_RESULTS:
                 continue
             case.ok()
             return 'ok', 0
+
+    def stale_cursor_flag(self, case, eof):
+        """SERVER_STATUS_CURSOR_EXISTS on the answer to a command that opened no cursor: a client that
+        trusts it stops reading after the column definitions and loses the protocol's thread."""
+        case.fz.stats.add(case.cat, 'unexpected')
+        case.finding('unexpected answer', 'SERVER_STATUS_CURSOR_EXISTS (0x40) in the status of a result that opened no cursor',
+                     'status packet %s' % (hexdump(eof, 16) if eof else 'at the end of the rows'))
 
     def read_rows(self, case):
         """Rows until EOF/OK (returns its status) or ERR (returns None)."""
@@ -994,8 +1008,11 @@ class Worker(threading.Thread):
         if p[0] == 0xfe and len(p) < 9:
             return struct.unpack_from('<H', p, 3)[0] if len(p) >= 5 else 0
         # OK packet: header, affected rows, last insert id, status
-        _, i = read_lenenc(p, 1)
-        _, i = read_lenenc(p, i)
+        try:
+            _, i = read_lenenc(p, 1)
+            _, i = read_lenenc(p, i)
+        except (Desync, struct.error):
+            raise Desync('malformed OK packet %s' % hexdump(p, 32))
         return struct.unpack_from('<H', p, i)[0] if len(p) >= i + 2 else 0
 
     def read_prepare(self, case, deprecate_eof):
@@ -1189,7 +1206,7 @@ class Worker(threading.Thread):
         rng = self.rng
         n = st['params']
         fresh = st['types'] is None or rng.random() < 0.5
-        if self.fz.args.avoid_known_crashes and (cursor or st.get('long_data')):
+        if self.fz.args.avoid_known_crashes:
             fresh = True  # see --avoid-known-crashes
         st['long_data'] = False
         if fresh:
@@ -1213,7 +1230,7 @@ class Worker(threading.Thread):
 
         def fn(case):
             case.send(frames(pkt), note='execute %r' % st['sql'][:30])
-            kind, code = self.read_result(case, None, binary=True)
+            kind, code = self.read_result(case, None, binary=True, cursor=cursor)
             if kind == 'cursor':
                 st['cursor'] = True
             if kind == 'err':
@@ -1282,7 +1299,7 @@ class Worker(threading.Thread):
                 types[i] = (0xfc, 0)
                 values[i] = lenenc_str(b'z' * rng.choice([250, 251, 65535, 65536, 200000]))
         target = s.stmts.get(sid, {})
-        if self.fz.args.avoid_known_crashes and bound == 0 and (flags != 0 or target.get('long_data')):
+        if self.fz.args.avoid_known_crashes and bound == 0:
             bound = 1  # see --avoid-known-crashes
         target['long_data'] = False
         pkt = self.execute_packet(sid, max(n, len(types)) if 'nparams' not in what else len(types), types, values,
@@ -1297,7 +1314,7 @@ class Worker(threading.Thread):
 
         def fn(case):
             case.send(frames(pkt), note=note)
-            kind, code = self.read_result(case, None, binary=True)
+            kind, code = self.read_result(case, None, binary=True, cursor=pkt[5:6] not in (b'', b'\x00'))
             if kind == 'err':
                 self.sync(case)
             elif kind == 'cursor':
@@ -1913,9 +1930,10 @@ def main():
     ap.add_argument('--silent', type=int, default=48, help='deliberately silent sockets kept open (at most)')
     ap.add_argument('--answer-timeout', type=float, default=5.0)
     ap.add_argument('--avoid-known-crashes', action='store_true',
-                    help='always bind parameter types (new_params_bound 1) in executions with a cursor flag or after '
-                         'COM_STMT_SEND_LONG_DATA: the proxy relays those as sent to the connection that prepared the '
-                         'statement, and without types MariaDB 11.4 crashes; use it to look for other findings')
+                    help='bind parameter types (new_params_bound 1) in every execution: when types were bound only in '
+                         'executions that ran on a replica, the proxy sends a later execution without them to the '
+                         'statement on the master (cursor, long data, transaction, session pinned to the master), '
+                         'and MariaDB 11.4 crashes; use it to look for other findings')
     ap.add_argument('--state', default=None, help='directory for the hand-over with bench/fuzz.sh')
     ap.add_argument('--release-timeout', type=float, default=3600)
     args = ap.parse_args()

@@ -88,7 +88,7 @@ final class ClientCommand {
   String bytesAsLatin1() {
     ByteBuf first = frames.get(0);
     return first.toString(first.readerIndex() + Packets.HEADER_SIZE + 1, length - 1,
-        java.nio.charset.StandardCharsets.ISO_8859_1);
+        StandardCharsets.ISO_8859_1);
   }
 
   /** The first frame, header included (a view owned by the command). */

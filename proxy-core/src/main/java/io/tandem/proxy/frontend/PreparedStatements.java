@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.tandem.proxy.backend.BackendConnection;
 import io.tandem.proxy.protocol.Packets;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -44,7 +45,7 @@ final class PreparedStatements {
     /** COM_STMT_SEND_LONG_DATA arrived since the last execution or reset. */
     boolean longData;
     /** The parameters that got long data since the last execution or reset (their values are not in the execution). */
-    final java.util.BitSet longDataParams = new java.util.BitSet();
+    final BitSet longDataParams = new BitSet();
     /** A malformed COM_STMT_SEND_LONG_DATA was dropped: the next execution gets 1210, as from a server. */
     boolean longDataError;
     /** An execution asked for a cursor and no reset or close came since: COM_STMT_FETCH may follow. */

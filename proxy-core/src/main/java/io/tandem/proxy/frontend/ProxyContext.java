@@ -5,7 +5,6 @@ import io.netty.handler.ssl.SslContext;
 import io.tandem.proxy.auth.RsaKeys;
 import io.tandem.proxy.backend.BackendConnector;
 import io.tandem.proxy.backend.BackendPool;
-import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.route.RouterFactory;
 import io.tandem.proxy.route.WriterRole;

@@ -9,6 +9,7 @@ import io.tandem.proxy.backend.RowCollector;
 import io.tandem.proxy.config.BackendDefinition;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -98,7 +99,7 @@ final class ServerAdmin {
 
   private static String message(Exception e) {
     Throwable t = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+    while (t instanceof CompletionException && t.getCause() != null) {
       t = t.getCause();
     }
     if (t instanceof TimeoutException) {

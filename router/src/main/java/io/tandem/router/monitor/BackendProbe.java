@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ final class BackendProbe {
   private final BackendConnector connector;
   private final MonitorSettings settings;
   private final Runnable onUpdate;
-  private final java.util.function.Supplier<Duration> heartbeatSilence;
+  private final Supplier<Duration> heartbeatSilence;
   private final PoolKey key;
 
   private BackendConnection connection;
@@ -63,7 +64,7 @@ final class BackendProbe {
   private boolean everEligible;
 
   BackendProbe(BackendDefinition backend, EventLoop loop, BackendConnector connector, MonitorSettings settings,
-      Runnable onUpdate, java.util.function.Supplier<Duration> heartbeatSilence) {
+      Runnable onUpdate, Supplier<Duration> heartbeatSilence) {
     this.heartbeatSilence = heartbeatSilence;
     this.backend = backend;
     this.loop = loop;

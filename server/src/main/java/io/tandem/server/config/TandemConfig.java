@@ -1,6 +1,7 @@
 package io.tandem.server.config;
 
 import io.tandem.proxy.config.ProxySettings;
+import io.tandem.proxy.route.WriterRole;
 import io.tandem.router.failover.FailoverSettings;
 import java.time.Duration;
 import java.util.Objects;
@@ -28,6 +29,6 @@ public record TandemConfig(ProxySettings proxy, LoggingSettings logging, Routing
   /** A config without read/write splitting, with the default failover settings. */
   public TandemConfig(ProxySettings proxy, LoggingSettings logging) {
     this(proxy, logging, RoutingConfig.masterOnly(), FailoverSettings.defaults(),
-        io.tandem.proxy.route.WriterRole.DEFAULT_HOLD_WRITES);
+        WriterRole.DEFAULT_HOLD_WRITES);
   }
 }
