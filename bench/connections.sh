@@ -15,10 +15,12 @@
 # right after `jcmd GC.run` (a full GC): before opening (after 200 warm-up logins, closed again) and
 # after the hold; RSS per idle connection in KiB ((after - before) / connections opened, raw and
 # between the two after-GC readings); the target check "10 000 idle connections <= 300 MB RSS"
-# (MB = 10^6 bytes; total RSS after the hold; with fewer than 10 000 connections a rough linear
-# extrapolation that does not decide the exit status); ping and SELECT 1 failures; WARN/ERROR lines
-# of the proxy's log. Exit status 0 when every connection answered and (with 10 000 or more) the
-# target is met, 1 otherwise.
+# (MB = 10^6 bytes; total RSS after the hold; not checked with fewer than 10 000 connections, whose
+# per-connection figures fixed costs outweigh); ping and SELECT 1 failures; WARN/ERROR lines of the
+# proxy's log. Exit status 0 when every connection answered and (with 10 000 or more) the
+# target is met, 1 otherwise. Idle, the proxy still allocates a little (monitor checks, each
+# session's read-timeout timer), so RSS keeps rising during a hold until the heap G1 has committed
+# is all touched (minutes); a longer --hold shows that plateau. The heap lines are jcmd GC.heap_info.
 # --connections N: client connections (default 10000). --hold S: seconds they stay idle (default 30).
 # --concurrency C: logins, pings and queries in flight at once (default 200). --base-port P: m1 on
 # P, m2..r2 on P+1..P+3 (default 27306). --port N: the measured proxy (default 26133; the sandbox's
@@ -42,7 +44,7 @@ while [[ $# -gt 0 ]]; do
     --concurrency) CONCURRENCY="$2"; shift 2 ;;
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -128,7 +130,7 @@ from collections import Counter
 signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C: no traceback, the script's trap cleans up
 PORT, PID, N, HOLD, CONC = (int(a) for a in sys.argv[1:6])
 USER, PASSWORD = b"app", b"app"
-WARMUP = 200          # logins (and pings) opened and closed before the after-GC baseline
+WARMUP = 200           # logins (and pings) opened and closed before the after-GC baseline
 SAMPLE = 400           # connections that also run SELECT 1 (each then holds a backend connection)
 TIMEOUT = 30.0         # s for one login, ping or query
 TARGET_CONNS, TARGET_BYTES = 10_000, 300_000_000
@@ -287,6 +289,14 @@ def alive():
     except OSError:
         return False
 
+def heap():
+    """The heap line of `jcmd PID GC.heap_info` (G1: "garbage-first heap total ..K, used ..K"), or ""."""
+    if not shutil.which("jcmd"):
+        return ""
+    out = subprocess.run(["jcmd", str(PID), "GC.heap_info"], capture_output=True, text=True, timeout=60).stdout
+    line = next((" ".join(l.split()) for l in out.splitlines() if " total " in l and "used" in l), "")
+    return line.split(" [")[0]
+
 def gc_rss(when):
     """RSS (KiB) after `jcmd PID GC.run` (a full GC; G1 then gives unused heap back), or None."""
     if not shutil.which("jcmd"):
@@ -298,9 +308,7 @@ def gc_rss(when):
         return None
     time.sleep(1)
     kib = rss()
-    heap = subprocess.run(["jcmd", str(PID), "GC.heap_info"], capture_output=True, text=True, timeout=60)
-    line = next((" ".join(l.split()) for l in heap.stdout.splitlines() if " total " in l and "used" in l), "")
-    print(f"proxy RSS {when}, after jcmd GC.run: {mib(kib)}  ({line.split(' [')[0]})", flush=True)
+    print(f"proxy RSS {when}, after jcmd GC.run: {mib(kib)}  ({heap()})", flush=True)
     return kib
 
 async def main():
@@ -328,7 +336,8 @@ async def main():
     if not alive():
         print("the proxy is gone"); return 1
     rss_open = rss()
-    print(f"proxy RSS after opening: {mib(rss_open)}  (threads {status('Threads')}, open files {fds()})", flush=True)
+    print(f"proxy RSS after opening: {mib(rss_open)}  (threads {status('Threads')}, open files {fds()}; {heap()})",
+          flush=True)
 
     print(f"holding {len(conns)} idle connections for {HOLD} s ...", flush=True)
     await asyncio.sleep(HOLD)
@@ -339,7 +348,8 @@ async def main():
     if not alive():
         print("the proxy is gone"); return 1
     rss_hold = rss()
-    print(f"proxy RSS after the hold: {mib(rss_hold)}  (threads {status('Threads')}, open files {fds()})", flush=True)
+    print(f"proxy RSS after the hold: {mib(rss_hold)}  (threads {status('Threads')}, open files {fds()}; {heap()})",
+          flush=True)
     rss_gc = gc_rss("after the hold")
 
     pinged = await each(conns, ping)
@@ -372,20 +382,16 @@ async def main():
           + (f"; {(rss_gc - rss_before_gc) / n:.1f} KiB after GC (both readings after GC.run)"
              if rss_gc is not None and rss_before_gc is not None else ""))
     if len(conns) >= TARGET_CONNS:
-        total, how = rss_hold * 1024, f"RSS after the hold with {len(conns)} connections"
+        total = rss_hold * 1024
         met = total <= TARGET_BYTES
         ok &= met
-        verdict = "met" if met else "MISSED"
+        print(f"target:                10 000 idle connections <= 300 MB RSS: {total / 1e6:.1f} MB ({mib(rss_hold)}, "
+              f"RSS after the hold with {len(conns)} connections) -> {'met' if met else 'MISSED'}")
     else:
-        # rough: with few connections the JVM's heap growing and shrinking outweighs them; the
-        # after-GC figure is the steadier one (does not decide the exit status)
-        gc_pair = rss_gc is not None and rss_before_gc is not None
-        delta = rss_gc - rss_before_gc if gc_pair else rss_hold - rss_before
-        total = (rss_before + max(delta, 0) * TARGET_CONNS / n) * 1024
-        how = f"extrapolated from {len(conns)} connections, rough"
-        verdict = "would be met" if total <= TARGET_BYTES else "would be MISSED"
-    print(f"target:                10 000 idle connections <= 300 MB RSS: {total / 1e6:.1f} MB ({total / 2**20:.1f} MiB, {how})"
-          f" -> {verdict}")
+        # no extrapolation: with a few thousand connections the JVM's fixed costs and its heap
+        # growing and shrinking outweigh the connections themselves
+        print(f"target:                10 000 idle connections <= 300 MB RSS: not checked "
+              f"(only {len(conns)} connections; run with --connections 10000 or more)")
     print(f"COM_PING failures:     {sum(ping_failures.values())} of {len(conns)}")
     print(f"SELECT 1 failures:     {sum(select_failures.values())} of {len(sample)}")
     for c in conns:

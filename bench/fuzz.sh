@@ -120,8 +120,9 @@ if [[ "$(cat "/proc/$JAVA_PID/comm" 2>/dev/null)" != java ]]; then
 fi
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$JAVA_PID/status" 2>/dev/null || echo 0; }
 gc() { [[ -z "$JCMD" ]] || "$JCMD" "$JAVA_PID" GC.run >/dev/null 2>&1 || true; }
-heap_kb() { # used heap (KiB) per jcmd GC.heap_info, or empty
-  [[ -z "$JCMD" ]] || "$JCMD" "$JAVA_PID" GC.heap_info 2>/dev/null | grep -o 'used [0-9]*K' | head -1 | tr -dc 0-9
+heap_kb() { # "used committed" heap (KiB) per jcmd GC.heap_info, or empty
+  [[ -z "$JCMD" ]] || "$JCMD" "$JAVA_PID" GC.heap_info 2>/dev/null |
+    awk 'match($0, /total [0-9]+K, used [0-9]+K/) {split(substr($0, RSTART, RLENGTH), f, /[ K,]+/); print f[4], f[2]; exit}'
 }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 delta() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.1f MiB", (b - a) / 1024}'; }
@@ -130,7 +131,7 @@ delta() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.1f MiB", (b - a) / 1024}'; 
 sleep 3 # replicas eligible, so reads and prepared statements spread over r1 and r2
 gc; sleep 1
 RSS_START="$(rss_kb)"
-HEAP_START="$(heap_kb)"
+read -r HEAP_START HEAP_COMMITTED_START <<< "$(heap_kb)" || true
 LOG_START="$(wc -l < "$WORK/sandbox.log")"
 echo "proxy JVM pid $JAVA_PID: RSS $(mib "$RSS_START") at the start${HEAP_START:+ (heap used after GC $(mib "$HEAP_START"))}"
 
@@ -186,7 +187,7 @@ HELD="?"; EXPECTED="?"; HELD_OLD="?"
 # (4) memory after the settle
 gc; sleep 2
 RSS_SETTLE="$(rss_kb)"
-HEAP_SETTLE="$(heap_kb)"
+read -r HEAP_SETTLE HEAP_COMMITTED_SETTLE <<< "$(heap_kb)" || true
 THREADS=""
 while read -r name role port pid _; do
   [[ -z "$name" || "$name" == \#* ]] && continue
@@ -242,7 +243,10 @@ echo "INFO (3) $HELD of $EXPECTED clients that stopped mid-login or mid-packet s
   "proxy-side CLOSE_WAIT (client gone, proxy never closed): $CLOSE_WAIT"
 echo "INFO (4) proxy RSS: $(mib "$RSS_START") at the start, $(mib "$RSS_FUZZ") after the fuzz ($(delta "$RSS_START" "$RSS_FUZZ")), " \
   "$(mib "$RSS_SETTLE") after the settle$([[ -n "$JCMD" ]] && echo ' and a GC') ($(delta "$RSS_START" "$RSS_SETTLE"))"
-if [[ -n "$HEAP_START" && -n "$HEAP_SETTLE" ]]; then
-  echo "         heap used after GC: $(mib "$HEAP_START") -> $(mib "$HEAP_SETTLE") ($(delta "$HEAP_START" "$HEAP_SETTLE"))"
+if [[ -n "${HEAP_START:-}" && -n "${HEAP_SETTLE:-}" ]]; then
+  echo "         heap used after GC: $(mib "$HEAP_START") -> $(mib "$HEAP_SETTLE") ($(delta "$HEAP_START" "$HEAP_SETTLE"));" \
+    "heap committed: $(mib "$HEAP_COMMITTED_START") -> $(mib "$HEAP_COMMITTED_SETTLE");" \
+    "RSS outside the committed heap: $(mib $((RSS_START - HEAP_COMMITTED_START))) ->" \
+    "$(mib $((RSS_SETTLE - HEAP_COMMITTED_SETTLE))) ($(delta $((RSS_START - HEAP_COMMITTED_START)) $((RSS_SETTLE - HEAP_COMMITTED_SETTLE))))"
 fi
 exit "$FAILED"
