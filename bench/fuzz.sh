@@ -118,7 +118,7 @@ if [[ "$(cat "/proc/$JAVA_PID/comm" 2>/dev/null)" != java ]]; then
     fi
   done
 fi
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$JAVA_PID/status" 2>/dev/null || echo 0; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$JAVA_PID/status" 2>/dev/null | grep . || echo 0; }
 gc() { [[ -z "$JCMD" ]] || "$JCMD" "$JAVA_PID" GC.run >/dev/null 2>&1 || true; }
 heap_kb() { # "used committed" heap (KiB) per jcmd GC.heap_info, or empty
   [[ -z "$JCMD" ]] || "$JCMD" "$JAVA_PID" GC.heap_info 2>/dev/null |
@@ -149,6 +149,10 @@ while [[ ! -e "$STATE/fuzz-done" ]]; do
   sleep 0.5
 done
 RSS_FUZZ="$(rss_kb)"
+PROXY_GONE=""
+kill -0 "$JAVA_PID" 2>/dev/null ||
+  PROXY_GONE="the proxy JVM (pid $JAVA_PID) is gone: $( (grep -a -E 'Terminating due to|OutOfMemoryError|Exception in thread|hs_err' \
+    "$WORK/sandbox.log" || tail -n 1 "$WORK/sandbox.log") | tail -n 1 | cut -c1-200)"
 
 # (1) every server up
 declare -a SERVER_LINES=()
@@ -221,6 +225,7 @@ if [[ -n "$CRASHES" ]]; then
     [[ -z "$frames" ]] || echo "    $(basename "$(dirname "$log")"): $frames"
   done
 fi
+[[ -z "$PROXY_GONE" ]] || echo "$PROXY_GONE"
 echo "Server connections after the settle (Threads_connected - 1, the check's own): $THREADS"
 echo
 FAILED=0
@@ -241,9 +246,10 @@ echo "       a write through the proxy: $([[ "$FRESH_WRITE" == ok ]] && echo ok 
 echo "INFO (3) $HELD of $EXPECTED clients that stopped mid-login or mid-packet still ESTABLISHED at the proxy" \
   "$SETTLE s after the checks, $HELD_OLD of them silent for longer than the proxy's timeout (+5 s);" \
   "proxy-side CLOSE_WAIT (client gone, proxy never closed): $CLOSE_WAIT"
-echo "INFO (4) proxy RSS: $(mib "$RSS_START") at the start, $(mib "$RSS_FUZZ") after the fuzz ($(delta "$RSS_START" "$RSS_FUZZ")), " \
+[[ -z "$PROXY_GONE" ]] || echo "INFO (4) $PROXY_GONE"
+[[ -n "$PROXY_GONE" ]] || echo "INFO (4) proxy RSS: $(mib "$RSS_START") at the start, $(mib "$RSS_FUZZ") after the fuzz ($(delta "$RSS_START" "$RSS_FUZZ")), " \
   "$(mib "$RSS_SETTLE") after the settle$([[ -n "$JCMD" ]] && echo ' and a GC') ($(delta "$RSS_START" "$RSS_SETTLE"))"
-if [[ -n "${HEAP_START:-}" && -n "${HEAP_SETTLE:-}" ]]; then
+if [[ -z "$PROXY_GONE" && -n "${HEAP_START:-}" && -n "${HEAP_SETTLE:-}" ]]; then
   echo "         heap used after GC: $(mib "$HEAP_START") -> $(mib "$HEAP_SETTLE") ($(delta "$HEAP_START" "$HEAP_SETTLE"));" \
     "heap committed: $(mib "$HEAP_COMMITTED_START") -> $(mib "$HEAP_COMMITTED_SETTLE");" \
     "RSS outside the committed heap: $(mib $((RSS_START - HEAP_COMMITTED_START))) ->" \

@@ -279,6 +279,8 @@ class Stats:
         self.err_messages = {}      # code -> first message
         self.connections = 0
         self.bugs = 0
+        self.connect_failures = 0
+        self.first_connect_failure = None   # (seconds into the fuzz, error)
         self.bug_traces = []
 
     def add(self, cat, key, n=1):
@@ -312,6 +314,11 @@ class Conn:
             self.sock.connect((fz.host, fz.port))
         except OSError as e:
             self.sock.close()
+            with fz.stats.lock:
+                fz.stats.connect_failures += 1
+                if fz.stats.first_connect_failure is None:
+                    fz.stats.first_connect_failure = (fz.elapsed(), str(e))
+            time.sleep(0.1)  # the proxy may be gone: do not spin
             raise Refused('connect: %s' % e)
         self.lport = self.sock.getsockname()[1]
         self.buf = bytearray()
@@ -1900,6 +1907,9 @@ def summary(fz, workers, duration):
         codes.update(c['err'])
     lines.append('ERR codes seen: ' + ', '.join('%d %s' % (k, json.dumps(st.err_messages.get(k, '')[:50]))
                                                 for k in sorted(codes)))
+    if st.first_connect_failure:
+        lines.append('CONNECTS FAILED: %d times, the first %.0f s into the fuzz (%s): is the proxy still running?'
+                     % (st.connect_failures, st.first_connect_failure[0], st.first_connect_failure[1]))
     client_range = sorted(k for k in codes if 2000 <= k <= 2999)
     lines.append('client-range ERR codes (2000-2999) from the proxy: %s' % (
         ', '.join(map(str, client_range)) if client_range else 'none'))
