@@ -179,4 +179,51 @@ class PreparedRoutingIT {
       }
     }
   }
+
+  /**
+   * Types bound on a replica, then an execution that must run on the preparing connection (a
+   * cursor) without them: the proxy adds the types there. (Relayed as it was, the packet crashed
+   * MariaDB 11.4's insert_params on the master.)
+   */
+  @org.junit.jupiter.api.Test
+  void typesBoundOnAReplicaReachThePreparingConnectionToo() throws Exception {
+    long m1 = topology.sandbox().server("m1").pid();
+    try (io.tandem.it.support.RawClient c = new io.tandem.it.support.RawClient(topology.port())) {
+      assertThat(c.login("app", "app", "app").isOk()).isTrue();
+      c.command(0x16, "select length(?)".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      io.tandem.it.support.RawClient.Packet ok = c.readPacket();
+      assertThat(ok.isOk()).isTrue();
+      int id = java.nio.ByteBuffer.wrap(ok.payload()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(1);
+      for (int i = 0; i < 1 + 1 + 1 + 1; i++) {
+        c.readPacket(); // the parameter, EOF, the column, EOF
+      }
+      java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(id);
+      byte[] withTypes = {head.get(0), head.get(1), head.get(2), head.get(3), 0, 1, 0, 0, 0, 0, 1, (byte) 0xFD, 0, 3,
+          'a', 'b', 'c'};
+      for (int i = 0; i < 3; i++) { // reads: at least one lands on a replica and binds the types there
+        c.command(0x17, withTypes);
+        drainResult(c);
+      }
+      byte[] cursorNoTypes = {head.get(0), head.get(1), head.get(2), head.get(3), 1, 1, 0, 0, 0, 0, 0, 3, 'a', 'b',
+          'c'};
+      c.command(0x17, cursorNoTypes);
+      io.tandem.it.support.RawClient.Packet answer = c.readPacket();
+      assertThat(answer.isError()).as("the cursor execution: %s", answer.text()).isFalse();
+    }
+    assertThat(topology.sandbox().server("m1").pid()).as("m1 still the same process").isEqualTo(m1);
+    try (var root = topology.root("m1")) {
+      assertThat(one(root, "SELECT 1")).isEqualTo("1");
+    }
+  }
+
+  private static void drainResult(io.tandem.it.support.RawClient c) throws Exception {
+    io.tandem.it.support.RawClient.Packet first = c.readPacket();
+    assertThat(first.isError()).as(first.text()).isFalse();
+    int eofs = 0;
+    while (eofs < 2) {
+      if (c.readPacket().isEof()) {
+        eofs++;
+      }
+    }
+  }
 }

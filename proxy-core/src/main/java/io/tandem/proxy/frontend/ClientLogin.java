@@ -24,6 +24,8 @@ import io.tandem.proxy.session.SessionState;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +51,11 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   private boolean tls;
   private HandshakeResponse response;
   private AuthExchange exchange;
+  /**
+   * Frames that arrive after authentication while the schema is being checked (clients may send
+   * their first command without waiting for the OK); null before authentication.
+   */
+  private List<ByteBuf> pipelined;
   /** Closes the connection when login takes longer than {@code listen.login_timeout}. */
   private ScheduledFuture<?> loginTimer;
 
@@ -87,6 +94,10 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf frame = (ByteBuf) msg;
+    if (pipelined != null) {
+      pipelined.add(frame); // a command sent right behind the login: the session takes it once it starts
+      return;
+    }
     try {
       int sequence = Packets.sequenceId(frame, frame.readerIndex());
       if (sequence != expectedSequence) {
@@ -150,6 +161,8 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
       start(session, null, nextSequence);
       return;
     }
+    pipelined = new ArrayList<>();
+    ctx.pipeline().get(PacketDecoder.class).maxPayload(Packets.MAX_PAYLOAD);
     SchemaCheck.acquire(ctx.channel().eventLoop(), session.backends(), session.router(), context.writerRole)
         .addListener(f -> {
       if (!ctx.channel().isActive()) {
@@ -179,6 +192,21 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
     session.started(backend);
     ctx.writeAndFlush(Packets.ok(ctx.alloc(), okSequence, ServerStatus.AUTOCOMMIT));
     connectionId = -1; // the session owns the registry slot now
+    if (pipelined != null) {
+      List<ByteBuf> early = pipelined;
+      pipelined = null;
+      ChannelHandlerContext sessionContext = ctx.pipeline().context(session);
+      for (ByteBuf frame : early) {
+        session.channelRead(sessionContext, frame);
+      }
+    }
+  }
+
+  private void releasePipelined() {
+    if (pipelined != null) {
+      pipelined.forEach(ByteBuf::release);
+      pipelined = null;
+    }
   }
 
   @Override
@@ -194,6 +222,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   }
 
   private void refuse(ErrorCode error, String message, int sequence) {
+    releasePipelined();
     log.info("client {} refused: {} {}", ctx.channel().remoteAddress(), error.code(), message);
     ctx.writeAndFlush(Packets.error(ctx.alloc(), sequence & 0xFF, error, message))
         .addListener(ChannelFutureListener.CLOSE);
@@ -201,6 +230,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    releasePipelined();
     if (loginTimer != null) {
       loginTimer.cancel(false);
     }

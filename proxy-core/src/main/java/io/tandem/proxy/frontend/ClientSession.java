@@ -50,6 +50,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /** Pipelined commands waiting: reading from the client stops at this many, or at {@link #QUEUE_HIGH_BYTES}. */
   private static final int QUEUE_HIGH = 64;
   private static final int QUEUE_LOW = 16;
+  /**
+   * Statements longer than this (bytes) are relayed to the writer without being decoded, parsed
+   * or tracked: routing, session tracking and CONNECTION_ID() apply to shorter ones.
+   */
+  static final int MAX_INSPECTED_STATEMENT = 1024 * 1024;
+  /** Status bits that describe the session (not the last statement): what the proxy's own answers carry. */
+  private static final int SESSION_STATUS = ServerStatus.IN_TRANS | ServerStatus.AUTOCOMMIT | 0x0200 | 0x2000;
   /** Bytes of pipelined commands waiting at which reading from the client stops (then resumes under half). */
   private static final long QUEUE_HIGH_BYTES = 16L * 1024 * 1024;
 
@@ -298,6 +305,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   }
 
   private void onQuery(ClientCommand command) {
+    if (command.length() > MAX_INSPECTED_STATEMENT) {
+      // a huge statement (a bulk INSERT, a big literal) is not decoded nor parsed: as text it would
+      // cost twice its size in heap and seconds of parsing; it goes to the writer as it is
+      currentSql = null;
+      relay(command, router.routeCommand(CommandCode.QUERY));
+      return;
+    }
     int first = command.length() > 1 ? command.byteAt(1) : 0;
     boolean maybeKill = switch (first) {
       case 'K', 'k', ' ', '\t', '\r', '\n', '/', '#', '-' -> true;
@@ -355,12 +369,48 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     }
     boolean cursor = PreparedStatements.opensCursor(payload);
     s.cursorOpen = cursor;
-    if (s.longData || command.frameCount() > 1 || cursor || !PreparedStatements.learnTypes(s, payload)) {
+    boolean single = command.frameCount() == 1;
+    if (single) {
+      PreparedStatements.learnTypes(s, payload);
+    }
+    if (s.longData || !single || cursor) {
+      // runs on the preparing connection under the client's id: it must have the parameter types,
+      // which a client binds once — maybe on another connection (MariaDB 11.4 crashes otherwise)
       s.resetLongData();
+      PreparedStatements.Copy home = s.on(s.home);
+      if (home != null && !homeHasTypes(command, s, home)) {
+        return;
+      }
       relay(command, router.routeCommand(CommandCode.STMT_EXECUTE));
       return;
     }
     commandRelay.relayExecution(command, s, router.routeExecute(s.sql));
+  }
+
+  /**
+   * Makes an execution that goes to the statement's home connection carry the parameter types when
+   * that connection never got them; refuses it (1210) when that cannot be done (a multi-frame
+   * packet). Returns whether the command may go on.
+   */
+  private boolean homeHasTypes(ClientCommand command, PreparedStatements.Statement s, PreparedStatements.Copy home) {
+    if (command.frameCount() > 1) {
+      if (home.typesSent || s.params == 0 || PreparedStatements.bindsTypes(command.firstPayload(), s)) {
+        home.typesSent = true;
+        return true;
+      }
+      return !refused(command, new CommandCheck.Refusal(ErrorCode.WRONG_ARGUMENTS,
+          "Incorrect arguments to mysqld_stmt_execute"));
+    }
+    ByteBuf frame = command.firstFrame();
+    ByteBuf ready = PreparedStatements.forCopy(frame, s, home, client.alloc());
+    if (ready == null) {
+      return !refused(command, new CommandCheck.Refusal(ErrorCode.WRONG_ARGUMENTS,
+          "Incorrect arguments to mysqld_stmt_execute"));
+    }
+    if (ready != frame) {
+      command.replaceOnlyFrame(ready);
+    }
+    return true;
   }
 
   /** Answers {@code refusal} (when not null) instead of relaying the command; returns whether it did. */
@@ -376,7 +426,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /** The statement is gone: so are its copies on other connections (COM_STMT_CLOSE has no answer). */
   private void closeCopies(PreparedStatements.Statement s) {
     s.copies().forEach((c, copy) -> {
-      if (c.isOpen() && !c.busy() && backends.holds(c)) {
+      if (c != s.home && c.isOpen() && !c.busy() && backends.holds(c)) {
         byte[] id = new byte[4];
         ByteBuffer.wrap(id).order(ByteOrder.LITTLE_ENDIAN).putInt((int) copy.id);
         c.execute(CommandCode.STMT_CLOSE, id);
@@ -556,7 +606,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     boolean deprecateEof = Capabilities.has(capabilities, Capabilities.DEPRECATE_EOF);
     List<ByteBuf> packets = ResultSetWriter.encode(client.alloc(),
         List.of(new ResultSetWriter.Column("CONNECTION_ID()", ResultSetWriter.TYPE_LONGLONG)),
-        List.of(List.of(Long.toString(connectionId))), deprecateEof, state.serverStatus());
+        List.of(List.of(Long.toString(connectionId))), deprecateEof, state.serverStatus() & SESSION_STATUS);
     packets.forEach(p -> client.write(p, client.voidPromise()));
     client.flush();
     finishCommand();
@@ -564,7 +614,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   /** Answers the command with OK, then goes on with the next. */
   void answerOk() {
-    client.writeAndFlush(Packets.ok(client.alloc(), 1, state.serverStatus()));
+    client.writeAndFlush(Packets.ok(client.alloc(), 1, state.serverStatus() & SESSION_STATUS));
     finishCommand();
   }
 

@@ -105,13 +105,13 @@ final class CommandRelay {
         return;
       }
       BackendConnection running = backends.current();
-      if (session.state().inTransaction() && running != null && !w.isWriter(running.backend())) {
+      if (session.state().inTransaction() && running != null && running.backend().role() != BackendDefinition.Role.REPLICA
+          && !w.isWriter(running.backend())) {
         // the open transaction ran on the old writer: it cannot go on (or commit) anywhere else
-        command.release();
         this.route = route;
         router.completed(route, session.state().serverStatus(), true);
         session.transactionLost();
-        session.answerError(ErrorCode.TRANSACTION_LOST, "Deadlock found when trying to get lock; try restarting"
+        answerInstead(command, ErrorCode.TRANSACTION_LOST, "Deadlock found when trying to get lock; try restarting"
             + " transaction (the writer changed from '" + running.backend().name() + "' during the transaction)");
         return;
       }
@@ -124,14 +124,8 @@ final class CommandRelay {
     }
     this.route = route;
     if (route.refusal() != null) {
-      boolean unanswered = command.code() == CommandCode.STMT_CLOSE;
-      command.release();
       router.completed(route, session.state().serverStatus(), true);
-      if (unanswered) {
-        session.finishCommand(); // COM_STMT_CLOSE has no answer, not even an error
-      } else {
-        session.answerError(ErrorCode.OPTION_PREVENTS_STATEMENT, route.refusal());
-      }
+      answerInstead(command, ErrorCode.OPTION_PREVENTS_STATEMENT, route.refusal());
       return;
     }
     if (route.awaitWrites() && readYourWrites != null) {
@@ -156,11 +150,10 @@ final class CommandRelay {
     if (c != null) {
       backends.lost(c);
       if (session.state().inTransaction()) {
-        command.release();
         log.info("client {}: backend {} connection lost between commands inside a transaction", connectionId, c);
         router.completed(route, session.state().serverStatus(), true);
         session.transactionLost();
-        session.answerError(ErrorCode.TRANSACTION_LOST, "Deadlock found when trying to get lock; try restarting"
+        answerInstead(command, ErrorCode.TRANSACTION_LOST, "Deadlock found when trying to get lock; try restarting"
             + " transaction (the transaction was lost with the connection to backend '" + target.name() + "')");
         return;
       }
@@ -179,16 +172,30 @@ final class CommandRelay {
           hold(command, route, writerRole.state().epoch(), f.cause());
           return;
         }
-        command.release();
         router.completed(route, session.state().serverStatus(), true);
         ErrorReply reply = ErrorReply.of(f.cause(), target);
-        session.answerError(reply.error(), reply.message());
+        answerInstead(command, reply.error(), reply.message());
         return;
       }
       BackendConnection fresh = (BackendConnection) f.getNow();
       backends.adopt(fresh);
       next.accept(fresh);
     });
+  }
+
+  /**
+   * The command does not run: the client gets {@code error} — unless the command has no answer
+   * at all (COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA), when an ERR would be taken for the answer to
+   * the next command. Releases the command.
+   */
+  private void answerInstead(ClientCommand command, ErrorCode error, String message) {
+    boolean unanswered = command.code() == CommandCode.STMT_CLOSE || command.code() == CommandCode.STMT_SEND_LONG_DATA;
+    command.release();
+    if (unanswered) {
+      session.finishCommand();
+    } else {
+      session.answerError(error, message);
+    }
   }
 
   /**
@@ -223,12 +230,11 @@ final class CommandRelay {
       } else if (!expired) {
         waitForWriter(command, route, unreachableEpoch, cause, since);
       } else {
-        command.release();
         router.completed(route, session.state().serverStatus(), true);
         ErrorReply reply = cause != null ? ErrorReply.of(cause, route.backend())
             : new ErrorReply(ErrorCode.OPTION_PREVENTS_STATEMENT, "The proxy is switching the writer so it cannot"
                 + " execute this statement: no writer within " + writerRole.holdWrites().toMillis() + " ms");
-        session.answerError(reply.error(), reply.message());
+        answerInstead(command, reply.error(), reply.message());
       }
     }, HOLD_POLL_MILLIS, TimeUnit.MILLISECONDS);
   }
@@ -291,7 +297,7 @@ final class CommandRelay {
    */
   private void sendReady(BackendConnection c, ClientCommand command) {
     PreparedStatements.Statement s = executing;
-    if (s == null || c == s.home) {
+    if (s == null) {
       session.send(c, command);
       return;
     }

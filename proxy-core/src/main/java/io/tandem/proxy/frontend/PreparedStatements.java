@@ -92,9 +92,15 @@ final class PreparedStatements {
     }
   }
 
-  /** A COM_STMT_PREPARE of {@code sql} succeeded on {@code home} under {@code id}. */
+  /**
+   * A COM_STMT_PREPARE of {@code sql} succeeded on {@code home} under {@code id}. The home
+   * connection is tracked like any copy: whether it has been sent the parameter types is as much
+   * a question there as elsewhere (a statement executed first on a replica binds its types there).
+   */
   void prepared(long id, String sql, int params, BackendConnection home) {
-    byId.put(id, new Statement(id, sql, params, home));
+    Statement s = new Statement(id, sql, params, home);
+    s.preparedOn(home, id);
+    byId.put(id, s);
     lastPrepared = id;
   }
 
@@ -145,6 +151,12 @@ final class PreparedStatements {
       s.types = types;
     }
     return true;
+  }
+
+  /** Whether a COM_STMT_EXECUTE payload of {@code s} binds its parameter types (new-params-bound flag 1). */
+  static boolean bindsTypes(ByteBuf payload, Statement s) {
+    int flagAt = EXECUTE_HEADER + (s.params + 7) / 8;
+    return payload.readableBytes() > flagAt && payload.getUnsignedByte(payload.readerIndex() + flagAt) == 1;
   }
 
   /**
