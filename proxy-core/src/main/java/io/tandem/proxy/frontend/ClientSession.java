@@ -78,6 +78,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private final ArrayDeque<ClientCommand> queue = new ArrayDeque<>();
   /** Payload bytes of the commands in {@link #queue}. */
   private long queuedBytes;
+  /** The prepared statement of the COM_STMT_EXECUTE running, or null. */
+  private PreparedStatements.Statement executingStatement;
   /** The command running, or null between commands. */
   private ClientCommand current;
   private String currentSql;
@@ -196,6 +198,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         client.config().setAutoRead(true);
       }
       relayedAny = false;
+      executingStatement = null;
       currentSql = null;
       currentArgument = null;
       dispatch(current);
@@ -361,6 +364,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private void onExecute(ClientCommand command) {
     ByteBuf payload = command.firstPayload();
     PreparedStatements.Statement s = statements.find(PreparedStatements.statementId(payload));
+    executingStatement = s;
     if (refused(command, CommandCheck.execute(s, payload, command.frameCount() == 1))) {
       if (s != null) {
         s.resetLongData(); // a server forgets the long data of a failed execution too
@@ -470,6 +474,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   @Override
   public void responseDone(int serverStatus, Packets.ErrorInfo error) {
+    if (error != null && current.code() == CommandCode.STMT_EXECUTE && executingStatement != null
+        && backends.current() != null) {
+      // a server may have dropped the parameter types of an execution it refused: send them again
+      PreparedStatements.Copy copy = executingStatement.on(backends.current());
+      if (copy != null) {
+        copy.typesSent = false;
+      }
+    }
     if (error == null) {
       state.serverStatus(serverStatus);
       currentInSnapshot = false;

@@ -162,13 +162,15 @@ final class CommandCheck {
     if (fixed >= 0) {
       return at + fixed <= end ? at + fixed : -1;
     }
-    if (type == 7 || type == 10 || type == 11 || type == 12 || type == 14 || (type >= 17 && type <= 19)) {
-      // temporal: a one-byte length, then that many bytes
+    boolean time = type == 11 || type == 19;
+    if (time || type == 7 || type == 10 || type == 12 || type == 14 || type == 17 || type == 18) {
+      // temporal: a one-byte length (0, 4, 7 or 11 for dates and datetimes; 0, 8 or 12 for times), then the bytes
       if (at >= end) {
         return -1;
       }
       int n = p.getUnsignedByte(at);
-      return at + 1 + n <= end ? at + 1 + n : -1;
+      boolean valid = time ? (n == 0 || n == 8 || n == 12) : (n == 0 || n == 4 || n == 7 || n == 11);
+      return valid && at + 1 + n <= end ? at + 1 + n : -1;
     }
     // strings, decimals, blobs, bit, json, geometry: a length-encoded length, then the bytes
     if (at >= end) {
