@@ -26,7 +26,7 @@ class SessionPoolIT extends TopologyTest {
   void pooledConnectionIsResetBeforeReuse() throws Exception {
     String backendThread;
     try (Connection c = topology.connect(""); Statement s = c.createStatement()) {
-      backendThread = one(s, "SELECT CONNECTION_ID()");
+      backendThread = one(s, "SELECT @@pseudo_thread_id");
       s.execute("SET @leftover = 'dirty'");
       s.execute("CREATE TEMPORARY TABLE tmp_leftover (a INT)");
       s.execute("CREATE TABLE IF NOT EXISTS reset_t (a INT)");
@@ -38,7 +38,7 @@ class SessionPoolIT extends TopologyTest {
     boolean reused = false;
     for (int i = 0; i < 10 && !reused; i++) {
       try (Connection c = topology.connect(""); Statement s = c.createStatement()) {
-        if (!one(s, "SELECT CONNECTION_ID()").equals(backendThread)) {
+        if (!one(s, "SELECT @@pseudo_thread_id").equals(backendThread)) {
           continue; // another event loop's pool; try again
         }
         reused = true;
@@ -91,12 +91,12 @@ class SessionPoolIT extends TopologyTest {
       s.execute("SET @marker = 'kept'");
       s.execute("SET SESSION sql_mode = 'ANSI_QUOTES'");
       s.execute("USE mysql");
-      String before = one(s, "SELECT CONNECTION_ID()");
+      String before = one(s, "SELECT @@pseudo_thread_id");
       try (Connection root = topology.root("m1"); Statement r = root.createStatement()) {
         r.execute("KILL " + before);
       }
       Thread.sleep(200);
-      String after = one(s, "SELECT CONNECTION_ID()");
+      String after = one(s, "SELECT @@pseudo_thread_id");
       assertThat(after).isNotEqualTo(before);
       assertThat(one(s, "SELECT @marker")).isEqualTo("kept");
       assertThat(one(s, "SELECT @@sql_mode")).isEqualTo("ANSI_QUOTES");
@@ -111,7 +111,7 @@ class SessionPoolIT extends TopologyTest {
     s.execute("CREATE TABLE IF NOT EXISTS lost_trx (a INT)");
     c.setAutoCommit(false);
     s.execute("INSERT INTO lost_trx VALUES (1)");
-    String thread = one(s, "SELECT CONNECTION_ID()");
+    String thread = one(s, "SELECT @@pseudo_thread_id");
     try (Connection root = topology.root("m1"); Statement r = root.createStatement()) {
       r.execute("KILL " + thread);
     }
