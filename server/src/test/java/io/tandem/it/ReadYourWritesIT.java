@@ -48,7 +48,7 @@ class ReadYourWritesIT {
         ProxyTopology.HASH_USER, UserRoutePolicy.AUTO));
     try (Connection c = topology.connect("")) {
       exec(c, "CREATE TABLE ryw (id INT PRIMARY KEY, v INT NOT NULL)",
-          "INSERT INTO ryw VALUES (1, 0), (2, 0), (3, 0), (4, 0)");
+          "INSERT INTO ryw VALUES (1, 0), (2, 0), (3, 0), (4, 0), (5, 0)");
     }
     topology.awaitReplicated();
   }
@@ -135,6 +135,23 @@ class ReadYourWritesIT {
           print('stale', stale)
           """, String.valueOf(topology.port())), Duration.ofSeconds(120));
       assertThat(py.lines()).as(py.describe()).containsExactly("stale 0");
+      // sha2user has no policy of its own: the shipped default (consistency: session, 500 ms);
+      // caching_sha2_password's first login needs TLS, which PyMySQL takes without verifying
+      ExternalCommand.Result defaults = ExternalCommand.run(List.of("/usr/bin/python3", "-c", """
+          import sys, pymysql
+          c = pymysql.connect(host='127.0.0.1', port=int(sys.argv[1]), user=sys.argv[2], password=sys.argv[3],
+                              database='app', autocommit=True, ssl={'check_hostname': False})
+          cur = c.cursor()
+          stale = 0
+          for i in range(1, 1001):
+              cur.execute('UPDATE ryw SET v = %s WHERE id = 5', (i,))
+              cur.execute('SELECT v FROM ryw WHERE id = 5')
+              if cur.fetchone()[0] != i:
+                  stale += 1
+          print('stale', stale)
+          """, String.valueOf(topology.port()), ProxyTopology.SHA2_USER, ProxyTopology.SHA2_PASSWORD),
+          Duration.ofSeconds(120));
+      assertThat(defaults.lines()).as(defaults.describe()).containsExactly("stale 0");
       ExternalCommand.Result cli = ExternalCommand.run(List.of("/usr/bin/mariadb", "--no-defaults", "-h127.0.0.1",
           "-P" + topology.port(), "-uapp", "-papp", "--skip-ssl", "-B", "-N", "app"), script.toString(),
           Duration.ofSeconds(120));
