@@ -121,36 +121,11 @@ class ReadYourWritesIT {
       script.append("UPDATE ryw SET v = ").append(i).append(" WHERE id = 4; SELECT v FROM ryw WHERE id = 4;\n");
     }
     try (Laggers lag = new Laggers(10)) {
-      ExternalCommand.Result py = ExternalCommand.run(List.of("/usr/bin/python3", "-c", """
-          import sys, pymysql
-          c = pymysql.connect(host='127.0.0.1', port=int(sys.argv[1]), user='app', password='app', database='app',
-                              autocommit=True)
-          cur = c.cursor()
-          stale = 0
-          for i in range(1, 1001):
-              cur.execute('UPDATE ryw SET v = %s WHERE id = 3', (i,))
-              cur.execute('SELECT v FROM ryw WHERE id = 3')
-              if cur.fetchone()[0] != i:
-                  stale += 1
-          print('stale', stale)
-          """, String.valueOf(topology.port())), Duration.ofSeconds(120));
+      ExternalCommand.Result py = pymysqlPairs("app", "app", 3, false);
       assertThat(py.lines()).as(py.describe()).containsExactly("stale 0");
       // sha2user has no policy of its own: the shipped default (consistency: session, 500 ms);
       // caching_sha2_password's first login needs TLS, which PyMySQL takes without verifying
-      ExternalCommand.Result defaults = ExternalCommand.run(List.of("/usr/bin/python3", "-c", """
-          import sys, pymysql
-          c = pymysql.connect(host='127.0.0.1', port=int(sys.argv[1]), user=sys.argv[2], password=sys.argv[3],
-                              database='app', autocommit=True, ssl={'check_hostname': False})
-          cur = c.cursor()
-          stale = 0
-          for i in range(1, 1001):
-              cur.execute('UPDATE ryw SET v = %s WHERE id = 5', (i,))
-              cur.execute('SELECT v FROM ryw WHERE id = 5')
-              if cur.fetchone()[0] != i:
-                  stale += 1
-          print('stale', stale)
-          """, String.valueOf(topology.port()), ProxyTopology.SHA2_USER, ProxyTopology.SHA2_PASSWORD),
-          Duration.ofSeconds(120));
+      ExternalCommand.Result defaults = pymysqlPairs(ProxyTopology.SHA2_USER, ProxyTopology.SHA2_PASSWORD, 5, true);
       assertThat(defaults.lines()).as(defaults.describe()).containsExactly("stale 0");
       ExternalCommand.Result cli = ExternalCommand.run(List.of("/usr/bin/mariadb", "--no-defaults", "-h127.0.0.1",
           "-P" + topology.port(), "-uapp", "-papp", "--skip-ssl", "-B", "-N", "app"), script.toString(),
@@ -162,6 +137,26 @@ class ReadYourWritesIT {
       }
       assertThat(cli.lines()).as("each SELECT sees the UPDATE before it").isEqualTo(expected);
     }
+  }
+
+  /** 1000 autocommit UPDATE-then-SELECT pairs on row {@code id} with PyMySQL; prints "stale N". */
+  private static ExternalCommand.Result pymysqlPairs(String user, String password, int id, boolean tls) {
+    return ExternalCommand.run(List.of("/usr/bin/python3", "-c", """
+        import sys, pymysql
+        ssl = {'check_hostname': False} if sys.argv[5] == 'tls' else None
+        c = pymysql.connect(host='127.0.0.1', port=int(sys.argv[1]), user=sys.argv[2], password=sys.argv[3],
+                            database='app', autocommit=True, ssl=ssl)
+        cur = c.cursor()
+        row = int(sys.argv[4])
+        stale = 0
+        for i in range(1, 1001):
+            cur.execute('UPDATE ryw SET v = %s WHERE id = %s', (i, row))
+            cur.execute('SELECT v FROM ryw WHERE id = %s', (row,))
+            if cur.fetchone()[0] != i:
+                stale += 1
+        print('stale', stale)
+        """, String.valueOf(topology.port()), user, password, String.valueOf(id), tls ? "tls" : "plain"),
+        Duration.ofSeconds(120));
   }
 
   @Test

@@ -397,24 +397,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter
    * packet). Returns whether the command may go on.
    */
   private boolean homeHasTypes(ClientCommand command, PreparedStatements.Statement s, PreparedStatements.Copy home) {
+    boolean ready;
     if (command.frameCount() > 1) {
-      if (home.typesSent || s.params == 0 || PreparedStatements.bindsTypes(command.firstPayload(), s)) {
-        home.typesSent = true;
-        return true;
+      ready = home.typesSent || s.params == 0 || PreparedStatements.bindsTypes(command.firstPayload(), s);
+      home.typesSent |= ready;
+    } else {
+      ByteBuf frame = command.firstFrame();
+      ByteBuf withTypes = PreparedStatements.forCopy(frame, s, home, client.alloc());
+      ready = withTypes != null;
+      if (ready && withTypes != frame) {
+        command.replaceOnlyFrame(withTypes);
       }
-      return !refused(command, new CommandCheck.Refusal(ErrorCode.WRONG_ARGUMENTS,
-          "Incorrect arguments to mysqld_stmt_execute"));
     }
-    ByteBuf frame = command.firstFrame();
-    ByteBuf ready = PreparedStatements.forCopy(frame, s, home, client.alloc());
-    if (ready == null) {
-      return !refused(command, new CommandCheck.Refusal(ErrorCode.WRONG_ARGUMENTS,
-          "Incorrect arguments to mysqld_stmt_execute"));
-    }
-    if (ready != frame) {
-      command.replaceOnlyFrame(ready);
-    }
-    return true;
+    return ready || !refused(command, new CommandCheck.Refusal(ErrorCode.WRONG_ARGUMENTS,
+        "Incorrect arguments to mysqld_stmt_execute"));
   }
 
   /** Answers {@code refusal} (when not null) instead of relaying the command; returns whether it did. */

@@ -660,7 +660,7 @@ public final class FailoverController implements AutoCloseable {
   private GtidPosition standbyHas(BackendDefinition standby, ReplicationSql ss) throws AdminException {
     String received = admin.column(standby, settings.fenceTimeout(), ss.status(), ReplicationSql.RECEIVED);
     String logged = admin.value(standby, settings.fenceTimeout(),
-        ss.mariadb() ? "SELECT @@gtid_binlog_pos" : "SELECT @@global.gtid_executed");
+        ss.binlogPosition());
     return GtidPosition.parse(join(received, logged));
   }
 
@@ -795,7 +795,7 @@ public final class FailoverController implements AutoCloseable {
     try {
       admin.run(from, settings.fenceTimeout(), fs.readOnly(true));
       String position = admin.value(from, settings.fenceTimeout(),
-          fs.mariadb() ? "SELECT @@gtid_binlog_pos" : "SELECT @@global.gtid_executed");
+          fs.binlogPosition());
       long seconds = Math.max(1, settings.catchupTimeout().toSeconds());
       String pending = withoutOwnDomain(to, ts, position);
       if (!pending.isEmpty() && !"0".equals(admin.value(to, settings.catchupTimeout().plus(settings.fenceTimeout()),

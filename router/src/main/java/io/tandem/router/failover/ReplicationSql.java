@@ -47,6 +47,11 @@ record ReplicationSql(boolean mariadb) {
         : "SELECT WAIT_FOR_EXECUTED_GTID_SET(" + ServerAdmin.literal(position) + ", " + seconds + ")";
   }
 
+  /** Everything the server has logged: {@code gtid_binlog_pos} (MariaDB) or {@code gtid_executed} (MySQL). */
+  String binlogPosition() {
+    return mariadb ? "SELECT @@gtid_binlog_pos" : "SELECT @@global.gtid_executed";
+  }
+
   String readOnly(boolean on) {
     if (mariadb) {
       return "SET GLOBAL read_only = " + (on ? "ON" : "OFF");
