@@ -18,6 +18,8 @@ import io.tandem.proxy.transport.Transport;
 import io.tandem.proxy.protocol.PacketDecoder;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Function;
+import io.tandem.proxy.metrics.BackendMeter;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
@@ -28,10 +30,18 @@ public final class BackendConnector {
 
   private final Duration connectTimeout;
   private final SslContext sslContext;
+  private final Function<BackendDefinition, BackendMeter> meters;
 
+  /** A connector whose connections are not metered (the monitor's, the failover controller's). */
   public BackendConnector(Duration connectTimeout, BackendTls tls) {
+    this(connectTimeout, tls, null);
+  }
+
+  /** A connector that counts each connection's traffic on its backend's meter ({@code meters} null: none). */
+  public BackendConnector(Duration connectTimeout, BackendTls tls, Function<BackendDefinition, BackendMeter> meters) {
     this.connectTimeout = connectTimeout;
     this.sslContext = tls.enabled() ? clientContext(tls) : null;
+    this.meters = meters;
   }
 
   private static SslContext clientContext(BackendTls tls) {
@@ -59,6 +69,9 @@ public final class BackendConnector {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            if (meters != null) {
+              ch.pipeline().addLast("traffic", new TrafficMeter(meters.apply(backend)));
+            }
             ch.pipeline().addLast("frames", new PacketDecoder());
             ch.pipeline().addLast("login", new BackendLogin(backend, credentials, key, schema,
                 sslContext, ATTRIBUTES, promise));

@@ -122,6 +122,13 @@ public final class BackendPool {
     }
   }
 
+  /** Idle connections per backend name (call on the pool's event loop). */
+  public Map<String, Integer> idleByBackend() {
+    Map<String, Integer> counts = new HashMap<>();
+    idle.forEach((key, queue) -> counts.merge(key.backend(), queue.size(), Integer::sum));
+    return counts;
+  }
+
   /** Closes every idle connection. */
   public void closeAll() {
     idle.values().forEach(q -> q.forEach(BackendConnection::close));

@@ -32,7 +32,7 @@ final class AuthExchange {
 
   private enum Phase { START, SWITCHED, FULL_AUTH, RSA, DONE }
 
-  private final ProxyContext context;
+  private final LoginContext context;
   private final Channel channel;
   private final byte[] scramble;
   private final boolean tls;
@@ -42,7 +42,7 @@ final class AuthExchange {
   private String user;
   private boolean passwordGiven;
 
-  AuthExchange(ProxyContext context, Channel channel, byte[] scramble, boolean tls, Outcome outcome) {
+  AuthExchange(LoginContext context, Channel channel, byte[] scramble, boolean tls, Outcome outcome) {
     this.context = context;
     this.channel = channel;
     this.scramble = scramble;
@@ -57,7 +57,7 @@ final class AuthExchange {
   /** The client's first answer (from the handshake response or COM_CHANGE_USER). */
   void begin(String user, String clientPlugin, byte[] response, int sequence) {
     this.user = user;
-    this.account = context.settings.user(user);
+    this.account = context.user(user);
     this.passwordGiven = response.length > 0;
     if (account == null) {
       deny(sequence + 1);

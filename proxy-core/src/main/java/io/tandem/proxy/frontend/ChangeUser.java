@@ -27,7 +27,7 @@ final class ChangeUser implements AuthExchange.Outcome {
     this.context = context;
     this.request = request;
     Channel client = session.channel();
-    this.exchange = new AuthExchange(context, client, scramble, client.pipeline().get("tls") != null, this);
+    this.exchange = new AuthExchange(context.login, client, scramble, client.pipeline().get("tls") != null, this);
   }
 
   /** Answers the request's authentication data. */

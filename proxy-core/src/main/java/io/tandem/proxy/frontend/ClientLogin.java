@@ -8,10 +8,10 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tandem.proxy.auth.Scramble;
-import io.tandem.proxy.backend.BackendConnection;
 import io.tandem.proxy.backend.BackendCredentials;
 import io.tandem.proxy.config.ClientLimits;
 import io.tandem.proxy.config.UserAccount;
+import io.tandem.proxy.metrics.ProxyMetrics;
 import io.tandem.proxy.protocol.Capabilities;
 import io.tandem.proxy.protocol.ErrorCode;
 import io.tandem.proxy.protocol.FrameTooLongException;
@@ -20,7 +20,6 @@ import io.tandem.proxy.protocol.HandshakeV10;
 import io.tandem.proxy.protocol.PacketDecoder;
 import io.tandem.proxy.protocol.Packets;
 import io.tandem.proxy.protocol.ServerStatus;
-import io.tandem.proxy.session.SessionState;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -31,18 +30,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The connection phase of a client: greeting, optional switch to TLS, authentication by the
- * proxy itself, and — when the client names a schema — a first backend connection in that
- * schema (so an unknown schema is refused with the server's own 1049). Then the channel's
- * handler becomes a {@link ClientSession}.
+ * The connection phase of a client on one listener: greeting, optional switch to TLS,
+ * authentication by the proxy itself, then the listener's {@link SessionOpener} makes the handler
+ * of the client's commands (on the client listener a {@link ClientSession}, after a first backend
+ * connection in the schema the client named, so an unknown schema is refused with the server's
+ * own 1049) and the channel's handler becomes it. Commands the client sends before the OK are
+ * kept for the session.
  */
-final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExchange.Outcome {
+public final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExchange.Outcome {
 
   private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);
   /** Largest packet accepted before authentication (handshake response, auth data). */
   static final int MAX_LOGIN_PACKET = 64 * 1024;
 
-  private final ProxyContext context;
+  private final LoginContext context;
+  private final SessionOpener opener;
   private final byte[] scramble = Scramble.generate();
   private ChannelHandlerContext ctx;
   private long connectionId = -1;
@@ -59,27 +61,31 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   /** Closes the connection when login takes longer than {@code listen.login_timeout}. */
   private ScheduledFuture<?> loginTimer;
 
-  ClientLogin(ProxyContext context) {
+  public ClientLogin(LoginContext context, SessionOpener opener) {
     this.context = context;
+    this.opener = opener;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     InetAddress address = clientAddress();
-    if (context.loginThrottle.blocked(address)) {
+    if (context.throttle.blocked(address)) {
+      context.metrics.clientRefused(ProxyMetrics.Refusal.HOST_BLOCKED);
       ctx.writeAndFlush(Packets.error(ctx.alloc(), 0, ErrorCode.HOST_IS_BLOCKED, "Host '"
           + address.getHostAddress() + "' is blocked because of many failed logins"))
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    Duration timeout = context.settings.clientLimits().loginTimeout();
+    Duration timeout = context.limits().loginTimeout();
     loginTimer = ctx.executor().schedule(() -> {
       log.debug("client {}: no login within {} ms; closing", ctx.channel().remoteAddress(), timeout.toMillis());
+      context.metrics.clientRefused(ProxyMetrics.Refusal.LOGIN_TIMEOUT);
       refuse(ErrorCode.NET_READ_INTERRUPTED, "Got timeout reading communication packets", expectedSequence);
     }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     connectionId = context.registry.open();
     if (connectionId < 0) {
+      context.metrics.clientRefused(ProxyMetrics.Refusal.MAX_CONNECTIONS);
       ctx.writeAndFlush(Packets.error(ctx.alloc(), 0, ErrorCode.CON_COUNT_ERROR, "Too many connections"))
           .addListener(ChannelFutureListener.CLOSE);
       return;
@@ -115,6 +121,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
       }
       onHandshakeResponse(payload, sequence);
     } catch (RuntimeException e) {
+      context.metrics.clientRefused(ProxyMetrics.Refusal.BAD_HANDSHAKE);
       refuse(ErrorCode.HANDSHAKE_ERROR, "Bad handshake", expectedSequence);
     } finally {
       frame.release();
@@ -140,7 +147,8 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
       }
       return;
     }
-    if (context.settings.frontendTls().required() && !tls) {
+    if (context.tlsRequired && !tls) {
+      context.metrics.clientRefused(ProxyMetrics.Refusal.TLS_REQUIRED);
       refuse(ErrorCode.SECURE_TRANSPORT_REQUIRED,
           "Connections using insecure transport are prohibited while the proxy requires TLS", sequence + 1);
       return;
@@ -154,50 +162,49 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   @Override
   public void authenticated(UserAccount account, BackendCredentials credentials, int nextSequence) {
     int capabilities = response.capabilities() & offered;
-    SessionState state = new SessionState(account.name(), response.collationId(), response.database());
-    ClientSession session = new ClientSession(context, ctx.channel(), connectionId, capabilities,
-        scramble, credentials, state);
-    if (response.database() == null) {
-      start(session, null, nextSequence);
-      return;
-    }
     pipelined = new ArrayList<>();
     ctx.pipeline().get(PacketDecoder.class).maxPayload(Packets.MAX_PAYLOAD);
-    SchemaCheck.acquire(ctx.channel().eventLoop(), session.backends(), session.router(), context.writerRole)
-        .addListener(f -> {
+    SessionOpener.Client client = new SessionOpener.Client(ctx.channel(), connectionId, capabilities, scramble,
+        account, credentials, response.collationId(), response.database(), context.registry);
+    opener.open(client).addListener(f -> {
+      SessionOpener.Session session = (SessionOpener.Session) f.getNow();
       if (!ctx.channel().isActive()) {
-        if (f.isSuccess()) {
-          session.backends().release((BackendConnection) f.getNow());
+        if (session != null) {
+          session.abandoned();
         }
         return;
       }
       if (f.isSuccess()) {
-        start(session, (BackendConnection) f.getNow(), nextSequence);
+        start(session, nextSequence);
+      } else if (f.cause() instanceof LoginRefused r) {
+        context.metrics.clientRefused(r.reason());
+        refuse(r.error(), r.getMessage(), nextSequence);
       } else {
-        ErrorReply reply = ErrorReply.of(f.cause(), context.writerRole.writer());
-        refuse(reply.error(), reply.message(), nextSequence);
+        context.metrics.clientRefused(ProxyMetrics.Refusal.NO_BACKEND);
+        refuse(ErrorCode.HANDSHAKE_ERROR, "Bad handshake: " + f.cause().getMessage(), nextSequence);
       }
     });
   }
 
-  private void start(ClientSession session, BackendConnection backend, int okSequence) {
+  private void start(SessionOpener.Session session, int okSequence) {
     loginTimer.cancel(false);
-    context.loginThrottle.succeeded(clientAddress());
-    context.registry.register(connectionId, session);
-    ctx.pipeline().get(PacketDecoder.class).maxPayload(Packets.MAX_PAYLOAD);
-    ClientLimits limits = context.settings.clientLimits();
+    context.throttle.succeeded(clientAddress());
+    context.metrics.clientAccepted();
+    ClientLimits limits = context.limits();
     ctx.pipeline().addBefore(ctx.pipeline().context(PacketDecoder.class).name(), "timeouts", new IdleStateHandler(limits.readTimeout().toMillis(), 0,
         limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
     ctx.pipeline().replace(this, "session", session);
-    session.started(backend);
+    session.started();
     ctx.writeAndFlush(Packets.ok(ctx.alloc(), okSequence, ServerStatus.AUTOCOMMIT));
     connectionId = -1; // the session owns the registry slot now
-    if (pipelined != null) {
-      List<ByteBuf> early = pipelined;
-      pipelined = null;
-      ChannelHandlerContext sessionContext = ctx.pipeline().context(session);
-      for (ByteBuf frame : early) {
+    List<ByteBuf> early = pipelined;
+    pipelined = null;
+    ChannelHandlerContext sessionContext = ctx.pipeline().context(session);
+    for (ByteBuf frame : early) {
+      try {
         session.channelRead(sessionContext, frame);
+      } catch (Exception e) {
+        sessionContext.fireExceptionCaught(e);
       }
     }
   }
@@ -212,7 +219,10 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   @Override
   public void denied(ErrorCode error, String message, int nextSequence) {
     if (error.equals(ErrorCode.ACCESS_DENIED)) {
-      context.loginThrottle.failed(clientAddress());
+      context.throttle.failed(clientAddress());
+      context.metrics.clientRefused(ProxyMetrics.Refusal.ACCESS_DENIED);
+    } else {
+      context.metrics.clientRefused(ProxyMetrics.Refusal.BAD_HANDSHAKE);
     }
     refuse(error, message, nextSequence);
   }
@@ -242,6 +252,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements AuthExch
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof FrameTooLongException) {
+      context.metrics.clientRefused(ProxyMetrics.Refusal.BAD_HANDSHAKE);
       refuse(ErrorCode.HANDSHAKE_ERROR, "Bad handshake", expectedSequence);
       return;
     }

@@ -10,6 +10,9 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.tandem.proxy.backend.BackendConnection;
 import io.tandem.proxy.backend.BackendCredentials;
 import io.tandem.proxy.backend.ResponseSink;
+import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.metrics.BackendMeter;
+import io.tandem.proxy.metrics.ProxyMetrics;
 import io.tandem.proxy.protocol.Capabilities;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.ErrorCode;
@@ -44,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * mid-response.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter
-    implements ResponseSink, BackendConnection.WritabilityListener {
+    implements SessionOpener.Session, ResponseSink, BackendConnection.WritabilityListener {
 
   private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
   /** Pipelined commands waiting: reading from the client stops at this many, or at {@link #QUEUE_HIGH_BYTES}. */
@@ -94,6 +97,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private boolean closing;
   /** The COM_CHANGE_USER whose authentication is under way, or null. */
   private ChangeUser changeUser;
+  /** When the session logged in (wall clock, for operators). */
+  private final long connectedAtMillis = System.currentTimeMillis();
+  /** When the current command was taken off the queue ({@link System#nanoTime()}). */
+  private long commandStartedAt;
+  /** The current command ended with an error. */
+  private boolean commandFailed;
+  /** The connection the current command was sent on, or null while the proxy answers it. */
+  private BackendConnection ranOn;
 
   ClientSession(ProxyContext context, Channel client, long connectionId, int capabilities,
       byte[] scramble, BackendCredentials credentials, SessionState state) {
@@ -154,11 +165,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     return backends;
   }
 
-  /** Login is done; {@code first} is the connection that checked the schema, or null. */
-  void started(BackendConnection first) {
-    if (first != null) {
-      backends.adopt(first);
-    }
+  @Override
+  public void started() {
+    context.registry.register(connectionId, this);
+  }
+
+  @Override
+  public void abandoned() {
+    backends.close(false);
+    router.closed();
   }
 
   // ---------------------------------------------------------------- client input
@@ -198,6 +213,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         client.config().setAutoRead(true);
       }
       relayedAny = false;
+      commandStartedAt = System.nanoTime();
+      commandFailed = false;
+      ranOn = null;
       executingStatement = null;
       currentSql = null;
       currentArgument = null;
@@ -444,6 +462,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /** Sends {@code command} on {@code c}, which is ready for it; its response comes back here. */
   void send(BackendConnection c, ClientCommand command) {
     backends.use(c);
+    ranOn = c;
     int code = command.code();
     boolean answered = c.send(command.takeFrames(), code, this);
     if (code == CommandCode.STMT_CLOSE) {
@@ -478,6 +497,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         copy.typesSent = false;
       }
     }
+    commandFailed = error != null;
     if (error == null) {
       state.serverStatus(serverStatus);
       currentInSnapshot = false;
@@ -570,6 +590,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       router.completed(commandRelay.route(), state.serverStatus(), true);
     }
     String name = lost == null ? "?" : lost.backend().name();
+    if (lost != null) {
+      context.metrics.backend(name).failed();
+    }
     log.warn("client {}: backend {} lost during a command: {}", connectionId, lost, cause.getMessage());
     if (relayedAny || localInfile || closing) {
       close();
@@ -588,6 +611,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /** The command is answered: its frames go, and the next command may run. */
   void finishCommand() {
     if (current != null) {
+      countCommand();
       current.release();
       current = null;
     }
@@ -597,6 +621,46 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       return;
     }
     processQueue();
+  }
+
+  private void countCommand() {
+    ProxyMetrics.Where where;
+    BackendMeter meter;
+    if (ranOn == null) {
+      where = ProxyMetrics.Where.PROXY;
+      meter = BackendMeter.NONE;
+    } else {
+      where = ranOn.backend().role() == BackendDefinition.Role.REPLICA ? ProxyMetrics.Where.REPLICA
+          : ProxyMetrics.Where.WRITER;
+      meter = context.metrics.backend(ranOn.backend().name());
+    }
+    ProxyMetrics.Kind kind = switch (current.code()) {
+      case CommandCode.QUERY -> ranOn != null && commandRelay.route() != null && commandRelay.route().sessionCommand()
+          ? ProxyMetrics.Kind.SESSION : ProxyMetrics.Kind.QUERY;
+      case CommandCode.INIT_DB -> ProxyMetrics.Kind.SESSION;
+      case CommandCode.STMT_PREPARE -> ProxyMetrics.Kind.PREPARE;
+      case CommandCode.STMT_EXECUTE -> ProxyMetrics.Kind.EXECUTE;
+      default -> ProxyMetrics.Kind.OTHER;
+    };
+    context.metrics.commandDone(where, meter, kind, commandFailed, System.nanoTime() - commandStartedAt);
+  }
+
+  /** What operators see of this session (call on its event loop). */
+  SessionInfo info() {
+    String command = null;
+    long runningMillis = 0;
+    if (current != null) {
+      runningMillis = (System.nanoTime() - commandStartedAt) / 1_000_000;
+      command = currentSql != null ? currentSql : CommandCode.name(current.code());
+      if (command.length() > 200) {
+        command = command.substring(0, 200) + "...";
+      }
+    }
+    java.net.SocketAddress address = client.remoteAddress();
+    String clientAddress = address instanceof java.net.InetSocketAddress a
+        ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(address);
+    return new SessionInfo(connectionId, clientAddress, state.user(), state.schema(), backends.backendNames(),
+        state.inTransaction(), connectedAtMillis, command, runningMillis);
   }
 
   @Override
@@ -628,6 +692,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   /** Answers the command with an error, then goes on with the next. */
   void answerError(ErrorCode error, String message) {
+    commandFailed = true;
     client.writeAndFlush(Packets.error(client.alloc(), 1, error, message));
     finishCommand();
   }

@@ -30,8 +30,8 @@ public final class ConnectionRegistry {
     return nextId.getAndIncrement() & 0xFFFFFFFFL;
   }
 
-  /** Frees the slot of a connection (whether or not it got as far as a session). */
-  void closed(long id) {
+  /** Frees the slot of a connection (whether or not it got as far as a session); ids ≤ 0 are ignored. */
+  public void closed(long id) {
     if (id > 0) {
       sessions.remove(id);
       open.decrementAndGet();

@@ -28,4 +28,10 @@ final class CredentialCache {
   void nativeStage1(String user, byte[] stage1) {
     nativeStage1.put(user, stage1);
   }
+
+  /** Forgets everything (the accounts were reloaded: a password may have changed). */
+  void clear() {
+    sha2Digests.clear();
+    nativeStage1.clear();
+  }
 }

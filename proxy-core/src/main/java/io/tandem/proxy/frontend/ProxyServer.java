@@ -10,6 +10,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.ProxySettings;
+import io.tandem.proxy.metrics.ProxyMetrics;
 import io.tandem.proxy.protocol.PacketDecoder;
 import io.tandem.proxy.route.MasterOnlyRouter;
 import io.tandem.proxy.route.RouterFactory;
@@ -17,6 +18,12 @@ import io.tandem.proxy.route.WriterRole;
 import io.tandem.proxy.transport.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +36,7 @@ public final class ProxyServer implements AutoCloseable {
   private final ProxySettings settings;
   private final RouterFactory routers;
   private final WriterRole writerRole;
+  private final ProxyMetrics metrics;
   private EventLoopGroup boss;
   private EventLoopGroup workers;
   private Channel serverChannel;
@@ -48,9 +56,15 @@ public final class ProxyServer implements AutoCloseable {
    * {@code writerRole} of the moment.
    */
   public ProxyServer(ProxySettings settings, RouterFactory routers, WriterRole writerRole) {
+    this(settings, routers, writerRole, ProxyMetrics.NONE);
+  }
+
+  /** A proxy as above that reports what it does to {@code metrics}. */
+  public ProxyServer(ProxySettings settings, RouterFactory routers, WriterRole writerRole, ProxyMetrics metrics) {
     this.settings = settings;
     this.routers = routers;
     this.writerRole = writerRole;
+    this.metrics = metrics;
   }
 
   /** Binds the listen address and starts serving; returns the bound port. */
@@ -65,10 +79,11 @@ public final class ProxyServer implements AutoCloseable {
       log.warn("master {} ({}) not reachable at start ({}); presenting as {}", writer.name(),
           writer.address(), e.getMessage(), identity.version());
     }
-    context = new ProxyContext(settings, identity, serverSslContext(settings), writerRole, routers);
+    context = new ProxyContext(settings, identity, serverSslContext(settings), writerRole, routers, metrics);
     boss = Transport.eventLoopGroup(1);
     workers = Transport.eventLoopGroup(settings.workerThreads());
     ProxyContext ctx = context;
+    ClientSessions sessions = new ClientSessions(ctx);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(boss, workers)
         .channel(Transport.serverChannel())
@@ -79,7 +94,7 @@ public final class ProxyServer implements AutoCloseable {
           @Override
           protected void initChannel(Channel ch) {
             ch.pipeline().addLast("frames", new PacketDecoder().maxPayload(ClientLogin.MAX_LOGIN_PACKET));
-            ch.pipeline().addLast("login", new ClientLogin(ctx));
+            ch.pipeline().addLast("login", new ClientLogin(ctx.login, sessions));
           }
         });
     serverChannel = bootstrap.bind(settings.listenHost(), settings.listenPort()).sync().channel();
@@ -116,6 +131,59 @@ public final class ProxyServer implements AutoCloseable {
     if (context != null) {
       context.dropConnections(backend);
     }
+  }
+
+  /**
+   * Every logged-in client session as it is now, each read on its own event loop. Completes when
+   * all answered (sessions that end meanwhile are left out).
+   */
+  public CompletableFuture<List<SessionInfo>> sessions() {
+    if (context == null) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    List<CompletableFuture<SessionInfo>> each = new ArrayList<>();
+    for (ClientSession s : context.registry.sessions()) {
+      CompletableFuture<SessionInfo> info = new CompletableFuture<>();
+      s.channel().eventLoop().execute(() -> info.complete(s.closing() ? null : s.info()));
+      each.add(info);
+    }
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> each.stream()
+        .map(CompletableFuture::join).filter(Objects::nonNull)
+        .sorted(Comparator.comparingLong(SessionInfo::id)).toList());
+  }
+
+  /** Closes the client connection with proxy id {@code id} (its running command is cut); false if there is none. */
+  public boolean killSession(long id) {
+    ClientSession s = context == null ? null : context.registry.get(id);
+    if (s == null) {
+      return false;
+    }
+    log.info("client {} ({}) killed by an operator", id, s.channel().remoteAddress());
+    s.channel().eventLoop().execute(s::close);
+    return true;
+  }
+
+  /** Idle pooled connections per backend name, counted on each event loop. */
+  public CompletableFuture<Map<String, Integer>> idleConnections() {
+    if (context == null) {
+      return CompletableFuture.completedFuture(Map.of());
+    }
+    return context.idleConnections();
+  }
+
+  /**
+   * The settings a configuration reload produced: users and client limits apply to logins from now
+   * on; connected sessions keep going. Listen address, backends and pool are not changed here.
+   */
+  public void reload(ProxySettings newSettings) {
+    if (context != null) {
+      context.reload(newSettings);
+    }
+  }
+
+  /** The settings of the moment. */
+  public ProxySettings settings() {
+    return context == null ? settings : context.settings;
   }
 
   /** Client connections open right now. */

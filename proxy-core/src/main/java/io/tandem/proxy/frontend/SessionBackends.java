@@ -69,6 +69,11 @@ final class SessionBackends {
     return current;
   }
 
+  /** The names of the backends the session holds a connection to, sorted. */
+  java.util.List<String> backendNames() {
+    return connections.keySet().stream().sorted().toList();
+  }
+
   /** {@code c} runs the session's next command. */
   void use(BackendConnection c) {
     current = c;

@@ -36,5 +36,16 @@ public final class CommandCode {
   public static final int BINLOG_DUMP_GTID = 0x1e;
   public static final int RESET_CONNECTION = 0x1f;
 
+  private static final String[] NAMES = {"Sleep", "Quit", "Init DB", "Query", "Field List", "Create DB",
+      "Drop DB", "Refresh", "Shutdown", "Statistics", "Processlist", "Connect", "Kill", "Debug", "Ping", "Time",
+      "Delayed insert", "Change user", "Binlog Dump", "Table Dump", "Connect Out", "Register Slave", "Prepare",
+      "Execute", "Long Data", "Close stmt", "Reset stmt", "Set option", "Fetch", "Daemon", "Binlog Dump GTID",
+      "Reset connection"};
+
   private CommandCode() {}
+
+  /** The command's name as {@code SHOW PROCESSLIST} gives it (e.g. {@code Query}, {@code Execute}). */
+  public static String name(int code) {
+    return code >= 0 && code < NAMES.length ? NAMES[code] : "Unknown " + code;
+  }
 }

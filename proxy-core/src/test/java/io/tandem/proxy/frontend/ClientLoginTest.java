@@ -33,11 +33,11 @@ class ClientLoginTest {
     ProxySettings settings = new ProxySettings("127.0.0.1", 0, maxConnections, 1024,
         List.of(new UserAccount("app", "app", null, UserAccount.AuthPlugin.MYSQL_NATIVE_PASSWORD)),
         List.of(M1), ProxySettings.defaultPool(), tls, BackendTls.disabled(), 1);
-    return new ProxyContext(settings, ServerIdentity.fallback(), null, io.tandem.proxy.route.WriterRole.byPriority(settings), io.tandem.proxy.route.MasterOnlyRouter.factory(io.tandem.proxy.route.WriterRole.byPriority(settings)));
+    return new ProxyContext(settings, ServerIdentity.fallback(), null, io.tandem.proxy.route.WriterRole.byPriority(settings), io.tandem.proxy.route.MasterOnlyRouter.factory(io.tandem.proxy.route.WriterRole.byPriority(settings)), io.tandem.proxy.metrics.ProxyMetrics.NONE);
   }
 
   private static EmbeddedChannel channel(ProxyContext ctx) {
-    return new EmbeddedChannel(new PacketDecoder(), new ClientLogin(ctx));
+    return new EmbeddedChannel(new PacketDecoder(), new ClientLogin(ctx.login, new ClientSessions(ctx)));
   }
 
   private static HandshakeV10 greeting(EmbeddedChannel ch) {

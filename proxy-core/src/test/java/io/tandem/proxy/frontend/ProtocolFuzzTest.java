@@ -85,7 +85,7 @@ class ProtocolFuzzTest {
         List.of(new UserAccount("app", "app", null, UserAccount.AuthPlugin.MYSQL_NATIVE_PASSWORD)),
         List.of(M1), ProxySettings.defaultPool(), FrontendTls.disabled(), BackendTls.disabled(), 1);
     WriterRole writer = WriterRole.byPriority(settings);
-    return new ProxyContext(settings, ServerIdentity.fallback(), null, writer, MasterOnlyRouter.factory(writer));
+    return new ProxyContext(settings, ServerIdentity.fallback(), null, writer, MasterOnlyRouter.factory(writer), io.tandem.proxy.metrics.ProxyMetrics.NONE);
   }
 
   @Test
@@ -142,7 +142,7 @@ class ProtocolFuzzTest {
     EmbeddedChannel ch = new EmbeddedChannel(io.netty.channel.DefaultChannelId.newInstance(), false, false);
     ch.config().setAllocator(alloc);
     ch.pipeline().addLast("frames", new PacketDecoder().maxPayload(ClientLogin.MAX_LOGIN_PACKET));
-    ch.pipeline().addLast("login", new ClientLogin(context));
+    ch.pipeline().addLast("login", new ClientLogin(context.login, new ClientSessions(context)));
     try {
       ch.register();
     } catch (Exception e) {

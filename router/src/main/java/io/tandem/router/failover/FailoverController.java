@@ -5,6 +5,7 @@ import io.tandem.proxy.backend.BackendConnector;
 import io.tandem.proxy.backend.RowCollector;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.BackendDefinition.Role;
+import io.tandem.proxy.route.BackendAvailability;
 import io.tandem.proxy.route.WriterRole;
 import io.tandem.proxy.session.GtidPosition;
 import io.tandem.proxy.transport.Transport;
@@ -29,6 +30,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +102,12 @@ public final class FailoverController implements AutoCloseable {
   private volatile String lastDecision = "none yet";
   private volatile StepHook stepHook = step -> { };
   private volatile boolean closed;
+  private volatile BackendAvailability availability = new BackendAvailability();
+  private final LongAdder promotions = new LongAdder();
+  private final LongAdder refusals = new LongAdder();
+  private final LongAdder blocks = new LongAdder();
+  private final LongAdder splitBrains = new LongAdder();
+  private volatile Instant lastPromotion;
 
   /** Called after each journaled promotion step (tests stop a promotion half-way with it). */
   public interface StepHook {
@@ -171,6 +179,37 @@ public final class FailoverController implements AutoCloseable {
   /** The failover and health history, oldest first (the last 200). */
   public synchronized List<Event> events() {
     return List.copyOf(events);
+  }
+
+  /** Masters an operator took offline are not promoted (automatically or by SWITCHOVER without a target). */
+  public FailoverController availability(BackendAvailability availability) {
+    this.availability = Objects.requireNonNull(availability);
+    return this;
+  }
+
+  /** Promotions done (automatic, forced or switchover). */
+  public long promotions() {
+    return promotions.sum();
+  }
+
+  /** Failures of the writer after which the controller decided not to fail over (automatic failover off, or a partition). */
+  public long refusals() {
+    return refusals.sum();
+  }
+
+  /** Times writes were blocked because promotion was refused or failed. */
+  public long blocks() {
+    return blocks.sum();
+  }
+
+  /** Times two writable masters (or a journal that disagrees with the servers) were found. */
+  public long splitBrainDetections() {
+    return splitBrains.sum();
+  }
+
+  /** When the last promotion finished, or null if none did since the proxy started. */
+  public Instant lastPromotion() {
+    return lastPromotion;
   }
 
   /** Test hook: runs after each journaled step of a promotion; throwing stops the promotion there. */
@@ -289,12 +328,18 @@ public final class FailoverController implements AutoCloseable {
   private void writerFailed(TopologySnapshot snapshot, WriterRole.State state, String problem) {
     BackendDefinition failed = state.writer();
     if (!settings.automatic()) {
+      if (!("manual:" + failed.name()).equals(lastLog)) {
+        refusals.increment();
+      }
       once("manual:" + failed.name(), "%s failed (%s); automatic failover is off: waiting for an operator",
           failed.name(), problem);
       return;
     }
     String seen = othersStillReceive(snapshot, failed);
     if (seen != null) {
+      if (!("partition:" + failed.name()).equals(lastLog)) {
+        refusals.increment();
+      }
       once("partition:" + failed.name(), "%s failed its checks from the proxy, but %s: a fault between the proxy"
           + " and %s, not failing over", failed.name(), seen, failed.name());
       return;
@@ -382,6 +427,7 @@ public final class FailoverController implements AutoCloseable {
   private BackendDefinition standby(TopologySnapshot snapshot, BackendDefinition failed) {
     return masters().stream()
         .filter(b -> !b.name().equals(failed.name()))
+        .filter(b -> availability.online(b.name()))
         .filter(b -> {
           BackendStatus s = snapshot.status(b.name());
           return s != null && s.reachable();
@@ -395,6 +441,7 @@ public final class FailoverController implements AutoCloseable {
     blockedWriter = failed;
     recoveries = 0;
     phase = Phase.BLOCKED;
+    blocks.increment();
     writerRole.publish(new WriterRole.State(null, epoch, reason, false));
     decide("%s; writes are refused until it recovers or an operator fails over", reason);
   }
@@ -450,6 +497,7 @@ public final class FailoverController implements AutoCloseable {
       // the journal and the servers disagree (servers rebuilt, or changed by hand): do not guess
       if (phase != Phase.SPLIT_BRAIN) {
         phase = Phase.SPLIT_BRAIN;
+        splitBrains.increment();
         String reason = "the failover journal names " + journalWriter.name() + " as the writer, but it is read-only"
             + " and " + String.join(" and ", writable.stream().map(BackendDefinition::name).toList())
             + " is writable; make the right one the only writable master, or delete the journal";
@@ -461,6 +509,7 @@ public final class FailoverController implements AutoCloseable {
     if (journalWriter == null && writable.size() > 1) {
       if (phase != Phase.SPLIT_BRAIN) {
         phase = Phase.SPLIT_BRAIN;
+        splitBrains.increment();
         String names = String.join(" and ", writable.stream().map(BackendDefinition::name).toList());
         String reason = "split brain: " + names + " are both writable (read_only=OFF); set read_only=ON on the"
             + " one that must not take writes";
@@ -533,6 +582,8 @@ public final class FailoverController implements AutoCloseable {
       journal.write(new Entry(epoch, to.name(), from.name(), to.name(), Step.PROMOTED));
       stepHook.after("promoted");
       writerRole.publish(new WriterRole.State(to, epoch, null, false));
+      promotions.increment();
+      lastPromotion = Instant.now();
       event("step 3/4: %s takes writes (epoch %d), %d ms after the decision", to.name(), epoch,
           (System.nanoTime() - began) / 1_000_000);
       lastAutomaticFailover = System.nanoTime();
@@ -820,6 +871,8 @@ public final class FailoverController implements AutoCloseable {
     }
     journal.write(new Entry(epoch, to.name(), from.name(), to.name(), Step.PROMOTED));
     writerRole.publish(new WriterRole.State(to, epoch, null, false));
+    promotions.increment();
+    lastPromotion = Instant.now();
     long pause = (System.nanoTime() - began) / 1_000_000;
     finishPromotion(from, to, epoch, true);
     return decide("switchover: %s takes writes (epoch %d); writes paused %d ms", to.name(), epoch, pause);

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
+import io.tandem.proxy.route.BackendAvailability;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -21,12 +23,17 @@ public final class MonitoredReplicas implements ReplicaChooser {
   private final ReplicaSelector selector;
   private final Duration defaultMaxLag;
   private final Map<String, BackendDefinition> byName = new HashMap<>();
+  /** The configured weight, or 0 (no reads) while an operator has the replica offline. */
+  private final ToIntFunction<String> weightNow;
+  private final ToIntFunction<String> outstanding;
 
   public MonitoredReplicas(ReplicaMonitor monitor, ReplicaSelector selector, Duration defaultMaxLag,
-      List<BackendDefinition> backends) {
+      List<BackendDefinition> backends, BackendAvailability availability) {
     this.monitor = monitor;
     this.selector = selector;
     this.defaultMaxLag = defaultMaxLag;
+    this.weightNow = name -> availability.online(name) ? selector.weight(name) : 0;
+    this.outstanding = name -> selector.outstanding(name).get();
     for (BackendDefinition b : backends) {
       byName.put(b.name(), b);
     }
@@ -37,7 +44,7 @@ public final class MonitoredReplicas implements ReplicaChooser {
     // ties between equally loaded replicas are broken at random: a rotating counter would
     // fall into step with sessions that make an even number of reads
     BackendStatus chosen = ReplicaSelector.select(monitor.snapshot(), maxLag != null ? maxLag : defaultMaxLag,
-        name -> selector.outstanding(name).get(), selector::weight, ThreadLocalRandom.current().nextInt());
+        outstanding, weightNow, ThreadLocalRandom.current().nextInt());
     return chosen == null ? null : byName.get(chosen.name());
   }
 

@@ -1,6 +1,7 @@
 package io.tandem.router.split;
 
 import io.tandem.proxy.config.ProxySettings;
+import io.tandem.proxy.route.BackendAvailability;
 import io.tandem.proxy.route.RouterFactory;
 import io.tandem.proxy.route.SessionRouter;
 import io.tandem.proxy.route.WriterRole;
@@ -26,7 +27,7 @@ public final class ReadWriteSplit implements RouterFactory {
   private final ReplicaMonitor monitor;
   private final ReplicaChooser replicas;
   private final WriterRole writer;
-  private final Function<String, UserRoutePolicy> policies;
+  private volatile Function<String, UserRoutePolicy> policies;
   private final RoutingCounters counters = new RoutingCounters();
 
   /**
@@ -38,11 +39,26 @@ public final class ReadWriteSplit implements RouterFactory {
    */
   public ReadWriteSplit(ProxySettings settings, ReplicaMonitor monitor, WriterRole writer,
       Map<String, Integer> weights, Function<String, UserRoutePolicy> policies) {
+    this(settings, monitor, writer, weights, policies, new BackendAvailability());
+  }
+
+  /** As above; replicas an operator has offline in {@code availability} get no reads. */
+  public ReadWriteSplit(ProxySettings settings, ReplicaMonitor monitor, WriterRole writer,
+      Map<String, Integer> weights, Function<String, UserRoutePolicy> policies, BackendAvailability availability) {
     this.monitor = monitor;
     Duration maxLag = monitor.settings().maxReplicationLag();
-    this.replicas = new MonitoredReplicas(monitor, new ReplicaSelector(weights), maxLag, settings.backends());
+    this.replicas = new MonitoredReplicas(monitor, new ReplicaSelector(weights), maxLag, settings.backends(),
+        availability);
     this.writer = writer;
     this.policies = policies;
+  }
+
+  /**
+   * Each user's routing policy from now on, for sessions that start after this (a configuration
+   * reload); running sessions keep theirs.
+   */
+  public void policies(Function<String, UserRoutePolicy> newPolicies) {
+    this.policies = newPolicies;
   }
 
   @Override

@@ -1,0 +1,45 @@
+package io.tandem.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.tandem.proxy.metrics.BackendMeter;
+
+/** First handler of a backend connection: counts its bytes both ways and its life on the backend's meter. */
+final class TrafficMeter extends ChannelDuplexHandler {
+
+  private final BackendMeter meter;
+
+  TrafficMeter(BackendMeter meter) {
+    this.meter = meter;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    meter.connections(1);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    meter.connections(-1);
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof ByteBuf b) {
+      meter.received(b.readableBytes());
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (msg instanceof ByteBuf b) {
+      meter.sent(b.readableBytes());
+    }
+    ctx.write(msg, promise);
+  }
+}
