@@ -50,7 +50,7 @@ final class RunCommand {
     ShutdownSignal shutdown = ShutdownSignal.install();
     ProxyStack stack;
     try {
-      stack = ProxyStack.start(config); // logs "listening on host:port"
+      stack = ProxyStack.start(config, file); // logs "listening on host:port"
     } catch (Exception e) { // bind failures arrive undeclared from Netty
       log.error("cannot start the proxy on {}:{}: {}", settings.listenHost(), settings.listenPort(), e.toString());
       return 1;

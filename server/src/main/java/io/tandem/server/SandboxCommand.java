@@ -3,7 +3,9 @@ package io.tandem.server;
 import io.tandem.sandbox.SandboxOptions;
 import io.tandem.sandbox.SandboxTopology;
 import io.tandem.server.config.ConfigException;
+import io.tandem.server.config.AdminConfig;
 import io.tandem.server.config.ConfigLoader;
+import io.tandem.server.config.MetricsConfig;
 import io.tandem.server.config.TandemConfig;
 import io.tandem.server.sandbox.SandboxBanner;
 import io.tandem.server.sandbox.SandboxProxyConfig;
@@ -31,7 +33,7 @@ final class SandboxCommand {
   static final String DIR_VARIABLE = "TANDEM_SANDBOX_DIR";
 
   static final String USAGE = """
-      Usage: tandem sandbox [--base-port P] [--port N] [--dir D]
+      Usage: tandem sandbox [--base-port P] [--port N] [--admin-port A] [--metrics-port M] [--dir D]
 
       Starts four local MariaDB servers -- m1 and m2 as dual masters, r1 and r2 replicating
       from m1 -- and the proxy in front of them, then prints how to connect. Each start begins
@@ -40,16 +42,21 @@ final class SandboxCommand {
       Options:
         --base-port P   m1 listens on P, m2 on P+1, r1 on P+2, r2 on P+3 (default: %d; 0 picks free ports)
         --port N        port of the proxy on 127.0.0.1 (default: %d)
+        --admin-port A  port of the admin SQL interface on 127.0.0.1, user admin, password admin
+                        (default: %d)
+        --metrics-port M  port of the Prometheus metrics (/metrics) and the status page (/) on
+                        127.0.0.1 (default: %d)
         --dir D         directory for data, logs, TLS files and the proxy config
                         (default: $%s, else .tandem/sandbox of this Tandem)
         -h, --help      show this help
-      """.formatted(SandboxOptions.DEFAULT_BASE_PORT, DEFAULT_PROXY_PORT, DIR_VARIABLE);
+      """.formatted(SandboxOptions.DEFAULT_BASE_PORT, DEFAULT_PROXY_PORT, AdminConfig.DEFAULT_PORT,
+          MetricsConfig.DEFAULT_PORT, DIR_VARIABLE);
 
   private SandboxCommand() {}
 
   /** Returns the exit status; blocks while the sandbox runs. */
   static int run(List<String> args, PrintStream out, PrintStream err) throws UsageException, InterruptedException {
-    CommandOptions options = CommandOptions.parse(args, Set.of("--base-port", "--port", "--dir"), Map.of());
+    CommandOptions options = CommandOptions.parse(args, Set.of("--base-port", "--port", "--admin-port", "--metrics-port", "--dir"), Map.of());
     if (options.help()) {
       out.print(USAGE);
       return 0;
@@ -59,8 +66,16 @@ final class SandboxCommand {
       throw new UsageException("--base-port: needs four ports from P, so at most 65532, got " + basePort);
     }
     int proxyPort = options.port("--port", DEFAULT_PROXY_PORT);
+    int adminPort = options.port("--admin-port", AdminConfig.DEFAULT_PORT);
+    int metricsPort = options.port("--metrics-port", MetricsConfig.DEFAULT_PORT);
     Path dir = Path.of(options.value("--dir", defaultDir())).toAbsolutePath().normalize();
     String busy = busyPorts(basePort, proxyPort);
+    if (busy == null && adminPort != 0 && !free(adminPort)) {
+      busy = "port " + adminPort + " (the admin interface) is in use; pick another with --admin-port";
+    }
+    if (busy == null && metricsPort != 0 && !free(metricsPort)) {
+      busy = "port " + metricsPort + " (metrics and the status page) is in use; pick another with --metrics-port";
+    }
     if (busy != null) {
       err.println("tandem sandbox: " + busy);
       return 1;
@@ -82,7 +97,7 @@ final class SandboxCommand {
     TandemConfig config;
     try {
       Files.deleteIfExists(dir.resolve(SandboxProxyConfig.JOURNAL)); // fresh servers: no failover history
-      Files.writeString(configFile, SandboxProxyConfig.yamlFor(topology, proxyPort));
+      Files.writeString(configFile, SandboxProxyConfig.yamlFor(topology, proxyPort, adminPort, metricsPort));
       config = ConfigLoader.load(configFile);
     } catch (IOException e) {
       err.println("tandem sandbox: cannot write " + configFile + ": " + e.getMessage());
@@ -95,8 +110,9 @@ final class SandboxCommand {
     }
     LoggingSetup.apply(config.logging());
     int port;
+    ProxyStack stack;
     try {
-      ProxyStack stack = ProxyStack.start(config);
+      stack = ProxyStack.start(config, configFile);
       shutdown.closeOnShutdown(stack);
       port = stack.proxy().port();
     } catch (Exception e) { // bind failures arrive undeclared from Netty
@@ -104,7 +120,9 @@ final class SandboxCommand {
       topology.close();
       return 1;
     }
-    out.print(SandboxBanner.render(topology, config.proxy().listenHost(), port, configFile));
+    out.print(SandboxBanner.render(topology, config.proxy().listenHost(), port, configFile,
+        stack.adminServer() == null ? -1 : stack.adminServer().port(),
+        stack.metricsServer() == null ? -1 : stack.metricsServer().port()));
     out.flush();
     shutdown.await();
     return 0;

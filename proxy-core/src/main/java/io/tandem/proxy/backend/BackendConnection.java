@@ -105,6 +105,11 @@ public final class BackendConnection {
     idleSince = nanos;
   }
 
+  /** Rows the last (or current) response carried so far. */
+  public long rows() {
+    return tracker.rows();
+  }
+
   ResponseTracker tracker() {
     return tracker;
   }

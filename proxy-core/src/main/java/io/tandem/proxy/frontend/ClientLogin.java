@@ -41,7 +41,7 @@ public final class ClientLogin extends ChannelInboundHandlerAdapter implements A
 
   private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);
   /** Largest packet accepted before authentication (handshake response, auth data). */
-  static final int MAX_LOGIN_PACKET = 64 * 1024;
+  public static final int MAX_LOGIN_PACKET = 64 * 1024;
 
   private final LoginContext context;
   private final SessionOpener opener;

@@ -642,7 +642,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case CommandCode.STMT_EXECUTE -> ProxyMetrics.Kind.EXECUTE;
       default -> ProxyMetrics.Kind.OTHER;
     };
-    context.metrics.commandDone(where, meter, kind, commandFailed, System.nanoTime() - commandStartedAt);
+    long nanos = System.nanoTime() - commandStartedAt;
+    context.metrics.commandDone(where, meter, kind, commandFailed, nanos);
+    if (ranOn != null && context.metrics.digestsStatements() && kind != ProxyMetrics.Kind.OTHER) {
+      String digest = router.digest();
+      if (digest != null) {
+        context.metrics.statementDone(digest, ranOn.backend().name(), ranOn.rows(), commandFailed, nanos);
+      }
+    }
   }
 
   /** What operators see of this session (call on its event loop). */

@@ -28,7 +28,7 @@ public final class LoginContext {
   private volatile List<UserAccount> users;
   private volatile ClientLimits limits;
 
-  LoginContext(List<UserAccount> users, ServerIdentity identity, SslContext sslContext, boolean tlsRequired,
+  public LoginContext(List<UserAccount> users, ServerIdentity identity, SslContext sslContext, boolean tlsRequired,
       ClientLimits limits, int maxConnections, ProxyMetrics metrics) {
     this.users = List.copyOf(users);
     this.identity = identity;
@@ -59,7 +59,7 @@ public final class LoginContext {
    * keep going). Cached caching_sha2_password digests of every account are forgotten, so a changed
    * password needs a full authentication; failed-login blocking keeps its settings.
    */
-  void reload(List<UserAccount> newUsers, ClientLimits newLimits) {
+  public void reload(List<UserAccount> newUsers, ClientLimits newLimits) {
     this.users = List.copyOf(newUsers);
     this.limits = Objects.requireNonNull(newLimits);
     credentials.clear();

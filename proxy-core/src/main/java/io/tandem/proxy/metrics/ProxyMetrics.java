@@ -56,6 +56,21 @@ public interface ProxyMetrics {
    */
   default void commandDone(Where where, BackendMeter backend, Kind kind, boolean failed, long nanos) { }
 
+  /**
+   * A statement the router read and digested ran (called after {@link #commandDone}); only when
+   * {@link #digestsStatements()}.
+   *
+   * @param digest  the statement with its literals replaced
+   * @param backend the name of the backend it ran on
+   * @param rows    rows it returned
+   */
+  default void statementDone(String digest, String backend, long rows, boolean failed, long nanos) { }
+
+  /** Whether {@link #statementDone} wants to be called. */
+  default boolean digestsStatements() {
+    return false;
+  }
+
   /** The meter of one backend's traffic (looked up once per backend connection, not per command). */
   default BackendMeter backend(String name) {
     return BackendMeter.NONE;

@@ -11,6 +11,10 @@ public record ErrorCode(int code, String sqlState) {
   public static final ErrorCode HANDSHAKE_ERROR = new ErrorCode(1043, "08S01");
   public static final ErrorCode ACCESS_DENIED = new ErrorCode(1045, "28000");
   public static final ErrorCode BAD_DB = new ErrorCode(1049, "42000");
+  /** ER_PARSE_ERROR: a statement the admin interface does not know. */
+  public static final ErrorCode PARSE_ERROR = new ErrorCode(1064, "42000");
+  /** ER_UNKNOWN_ERROR: an admin command that could not be done (the message says why). */
+  public static final ErrorCode UNKNOWN_ERROR = new ErrorCode(1105, "HY000");
   public static final ErrorCode UNKNOWN_COM = new ErrorCode(1047, "08S01");
   public static final ErrorCode NO_SUCH_THREAD = new ErrorCode(1094, "HY000");
   public static final ErrorCode KILL_DENIED = new ErrorCode(1095, "HY000");

@@ -163,6 +163,22 @@ public final class Packets {
     return finish(buf, sequenceId);
   }
 
+  /**
+   * An OK packet with {@code affectedRows} and a human-readable {@code info} (what the mysql client
+   * prints after "Query OK"), the given status, no warnings.
+   */
+  public static ByteBuf ok(ByteBufAllocator alloc, int sequenceId, int serverStatus, long affectedRows, String info) {
+    byte[] text = info.getBytes(StandardCharsets.UTF_8);
+    ByteBuf buf = start(alloc, 16 + text.length);
+    buf.writeByte(OK);
+    writeLenencInt(buf, affectedRows);
+    buf.writeByte(0);
+    buf.writeShortLE(serverStatus);
+    buf.writeShortLE(0);
+    buf.writeBytes(text);
+    return finish(buf, sequenceId);
+  }
+
   /** The OK packet that ends a result set when CLIENT_DEPRECATE_EOF is on (header 0xFE). */
   public static ByteBuf eofOk(ByteBufAllocator alloc, int sequenceId, int serverStatus) {
     ByteBuf buf = ok(alloc, sequenceId, serverStatus);

@@ -46,6 +46,8 @@ public final class ResponseTracker {
   private Packets.ErrorInfo error;
   private long preparedStatementId = -1;
   private int preparedParams;
+  /** Rows of the current response (packets between the column definitions and the end). */
+  private long rows;
 
   public ResponseTracker(boolean deprecateEof) {
     this.deprecateEof = deprecateEof;
@@ -58,6 +60,7 @@ public final class ResponseTracker {
   public boolean commandSent(int commandCode) {
     error = null;
     preparedStatementId = -1;
+    rows = 0;
     Expect expect = expectationOf(commandCode);
     state = switch (expect) {
       case RESULT, PREPARE -> State.FIRST;
@@ -95,6 +98,11 @@ public final class ResponseTracker {
   /** Status flags of the last OK/EOF seen. */
   public int status() {
     return status;
+  }
+
+  /** Rows in the result sets of the response so far (a row of 16 MiB or more counts once per packet). */
+  public long rows() {
+    return rows;
   }
 
   /** The ERR that ended the response, or null. */
@@ -145,6 +153,7 @@ public final class ResponseTracker {
           }
           return endOfResult();
         }
+        rows++;
         return MORE;
       case PARAM_DEFS:
         if (--remaining == 0) {

@@ -15,6 +15,8 @@ public final class ResultSetWriter {
 
   /** MYSQL_TYPE_LONGLONG. */
   public static final int TYPE_LONGLONG = 0x08;
+  /** MYSQL_TYPE_DOUBLE. */
+  public static final int TYPE_DOUBLE = 0x05;
   /** MYSQL_TYPE_VAR_STRING. */
   public static final int TYPE_VAR_STRING = 0xFD;
   private static final int BINARY_COLLATION = 63;
@@ -24,8 +26,31 @@ public final class ResultSetWriter {
   private static final int BINARY = 0x0080;
   private static final int NUM = 0x8000;
 
-  /** One column: its name and type. */
-  public record Column(String name, int type) {}
+  /**
+   * One column: its name and type; a {@code nullable} number is signed and may be NULL (a
+   * non-nullable LONGLONG is unsigned NOT NULL, like {@code CONNECTION_ID()}).
+   */
+  public record Column(String name, int type, boolean nullable) {
+
+    public Column(String name, int type) {
+      this(name, type, false);
+    }
+
+    /** A text column (may be NULL). */
+    public static Column text(String name) {
+      return new Column(name, TYPE_VAR_STRING, true);
+    }
+
+    /** A signed integer column that may be NULL. */
+    public static Column integer(String name) {
+      return new Column(name, TYPE_LONGLONG, true);
+    }
+
+    /** A floating-point column that may be NULL. */
+    public static Column decimal(String name) {
+      return new Column(name, TYPE_DOUBLE, true);
+    }
+  }
 
   private ResultSetWriter() {}
 
@@ -62,7 +87,7 @@ public final class ResultSetWriter {
   }
 
   private static ByteBuf definition(ByteBufAllocator alloc, Column c) {
-    boolean number = c.type() == TYPE_LONGLONG;
+    boolean number = c.type() == TYPE_LONGLONG || c.type() == TYPE_DOUBLE;
     ByteBuf d = Packets.start(alloc, 48 + c.name().length());
     Packets.writeLenencBytes(d, "def".getBytes(StandardCharsets.US_ASCII));
     Packets.writeLenencInt(d, 0); // schema
@@ -72,10 +97,10 @@ public final class ResultSetWriter {
     Packets.writeLenencInt(d, 0); // original name
     Packets.writeLenencInt(d, 0x0C); // length of the fixed fields
     d.writeShortLE(number ? BINARY_COLLATION : UTF8MB4_COLLATION);
-    d.writeIntLE(number ? 21 : 1024);
+    d.writeIntLE(c.type() == TYPE_DOUBLE ? 22 : number ? 21 : 1024);
     d.writeByte(c.type());
-    d.writeShortLE(number ? NOT_NULL | UNSIGNED | BINARY | NUM : 0);
-    d.writeByte(0); // decimals
+    d.writeShortLE(!number ? 0 : c.nullable() ? BINARY | NUM : NOT_NULL | UNSIGNED | BINARY | NUM);
+    d.writeByte(c.type() == TYPE_DOUBLE ? 31 : 0); // decimals (31: not fixed)
     d.writeShortLE(0); // filler
     return d;
   }

@@ -64,6 +64,14 @@ public interface SessionRouter {
    */
   default void transactionLost() {}
 
+  /**
+   * The digest of the statement routed last (literals replaced, e.g. {@code SELECT * FROM t WHERE id = ?}),
+   * or null when the router does not read statements or the last command was not one.
+   */
+  default String digest() {
+    return null;
+  }
+
   /** The session ended: release what the router holds for it. */
   default void closed() {}
 

@@ -85,6 +85,8 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   private boolean pinnedToMaster;
   private BackendDefinition previous;
   private StatementTraits routing;
+  /** The digest of the statement routed last, or null after another command. */
+  private String digest;
   /** The code of the last command routed by {@link #routeCommand(int)} (COM_QUERY for statements). */
   private int lastCommand = CommandCode.QUERY;
 
@@ -108,6 +110,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   public Route routeQuery(String sql) {
     StatementTraits t = classifier.classify(sql);
     routing = t;
+    digest = t.digest();
     lastCommand = CommandCode.QUERY;
     return routeTo(choose(t), isSessionCommand(t));
   }
@@ -252,6 +255,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   public Route routeExecute(String sql) {
     StatementTraits t = classifier.classify(sql);
     routing = t;
+    digest = t.digest();
     lastCommand = CommandCode.STMT_EXECUTE;
     // a prepared SET/USE changes the state of the connection it runs on only: keep it on the master
     return routeTo(t.kind().isSessionCommand() || t.multiStatement() ? WRITER : choose(t), false);
@@ -272,12 +276,18 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   @Override
   public Route routeCommand(int commandCode) {
     routing = null;
+    digest = null;
     lastCommand = commandCode;
     // COM_STMT_PREPARE (a copy is made on a replica when an execution goes there), executions
     // that need the preparing connection, COM_FIELD_LIST, COM_INIT_DB and the rest: the master,
     // or while there is none, a replica
     BackendDefinition target = writerOrReplica();
     return routeTo(target, false);
+  }
+
+  @Override
+  public String digest() {
+    return digest;
   }
 
   @Override

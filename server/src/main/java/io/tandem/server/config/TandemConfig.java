@@ -14,16 +14,31 @@ import java.util.Objects;
  * @param routing  the {@code routing} section and per-user routing keys
  * @param failover   the {@code failover} section (it needs {@code routing.monitor})
  * @param holdWrites how long writes wait while the writer is switched ({@code failover.hold_writes})
+ * @param admin      the {@code admin} section (the admin SQL listener)
+ * @param metrics    the {@code metrics} section (Prometheus metrics and the status page)
  */
 public record TandemConfig(ProxySettings proxy, LoggingSettings logging, RoutingConfig routing,
-    FailoverSettings failover, Duration holdWrites) {
+    FailoverSettings failover, Duration holdWrites, AdminConfig admin, MetricsConfig metrics) {
+
+  /** A config without the admin listener and without metrics. */
+  public TandemConfig(ProxySettings proxy, LoggingSettings logging, RoutingConfig routing,
+      FailoverSettings failover, Duration holdWrites) {
+    this(proxy, logging, routing, failover, holdWrites, AdminConfig.disabled(), MetricsConfig.disabled());
+  }
 
   public TandemConfig {
+    Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(proxy, "proxy");
     Objects.requireNonNull(logging, "logging");
     Objects.requireNonNull(routing, "routing");
     Objects.requireNonNull(failover, "failover");
     Objects.requireNonNull(holdWrites, "holdWrites");
+  }
+
+  /** This config with other {@code admin} and {@code metrics} sections. */
+  public TandemConfig with(AdminConfig newAdmin, MetricsConfig newMetrics) {
+    return new TandemConfig(proxy, logging, routing, failover, holdWrites, newAdmin, newMetrics);
   }
 
   /** A config without read/write splitting, with the default failover settings. */

@@ -85,11 +85,35 @@ final class TandemConfigReader {
     FailoverSettings failover = failover(failoverSection);
     Duration holdWrites = failoverSection.duration("hold_writes", WriterRole.DEFAULT_HOLD_WRITES);
     failoverSection.rejectUnknownKeys();
+    AdminConfig admin = admin(root.section("admin"));
+    MetricsConfig metrics = metrics(root.section("metrics"));
     root.rejectUnknownKeys();
     errors.throwIfAny();
     ProxySettings proxy = new ProxySettings(host, port, maxConnections, maxPacketSize.intValue(), users,
         backends, pool, frontendTls, backendTls, workerThreads, limits);
-    return new TandemConfig(proxy, logging, routing, failover, holdWrites);
+    return new TandemConfig(proxy, logging, routing, failover, holdWrites, admin, metrics);
+  }
+
+  /** The {@code admin} section: listener address and its own accounts (none: no admin listener). */
+  private AdminConfig admin(ConfigSection a) {
+    String host = a.string("host", AdminConfig.DEFAULT_HOST);
+    Integer port = a.integer("port", 0, 65535, AdminConfig.DEFAULT_PORT);
+    List<UserAccount> users = a.has("users") ? accounts(a.nonEmptySections("users", "user"), null) : List.of();
+    a.rejectUnknownKeys();
+    return new AdminConfig(host == null ? AdminConfig.DEFAULT_HOST : host, port == null ? 0 : port, users);
+  }
+
+  /** The {@code metrics} section; every key has a default (enabled on 127.0.0.1:6070). */
+  private static MetricsConfig metrics(ConfigSection m) {
+    Boolean enabled = m.bool("enabled", true);
+    String host = m.string("host", MetricsConfig.DEFAULT_HOST);
+    Integer port = m.integer("port", 0, 65535, MetricsConfig.DEFAULT_PORT);
+    Boolean digests = m.bool("query_digests", true);
+    m.rejectUnknownKeys();
+    if (enabled == null || host == null || port == null || digests == null) {
+      return MetricsConfig.defaults();
+    }
+    return new MetricsConfig(enabled, host, port, digests);
   }
 
   /** The timeouts and login throttling keys of {@code listen}; every key has a default. */
@@ -136,23 +160,30 @@ final class TandemConfigReader {
   private record UserRouting(String route, Duration maxLag, String consistency, String noReplica) {}
 
   private List<UserAccount> users(ConfigSection root, Map<String, UserRouting> routes) {
+    return accounts(root.nonEmptySections("users", "user"), routes);
+  }
+
+  /** Accounts; with {@code routes} (client users) each may have routing keys, without (admin users) not. */
+  private List<UserAccount> accounts(List<ConfigSection> sections, Map<String, UserRouting> routes) {
     List<UserAccount> users = new ArrayList<>();
     Map<String, String> seen = new HashMap<>();
-    for (ConfigSection u : root.nonEmptySections("users", "user")) {
+    for (ConfigSection u : sections) {
       String name = u.requiredString("name");
       boolean hasPassword = u.has("password");
       boolean hasHash = u.has("native_hash");
       String password = u.string("password", null);
       String nativeHash = u.string("native_hash", null);
       String plugin = u.choice("auth_plugin", AUTH_PLUGINS, "mysql_native_password");
-      String route = u.choice("route", ROUTES, "auto");
-      Duration userLag = u.duration("max_replication_lag", null);
-      String consistency = u.choice("consistency", CONSISTENCIES, null);
-      String noReplica = u.choice("no_replica", NO_REPLICA, null);
-      u.rejectUnknownKeys();
-      if (name != null && route != null) {
-        routes.put(name, new UserRouting(route, userLag, consistency, noReplica));
+      if (routes != null) {
+        String route = u.choice("route", ROUTES, "auto");
+        Duration userLag = u.duration("max_replication_lag", null);
+        String consistency = u.choice("consistency", CONSISTENCIES, null);
+        String noReplica = u.choice("no_replica", NO_REPLICA, null);
+        if (name != null && route != null) {
+          routes.put(name, new UserRouting(route, userLag, consistency, noReplica));
+        }
       }
+      u.rejectUnknownKeys();
       if (!hasPassword && !hasHash) {
         u.error("needs password or native_hash");
       } else if (hasPassword && hasHash) {

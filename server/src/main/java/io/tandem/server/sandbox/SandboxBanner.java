@@ -11,6 +11,12 @@ public final class SandboxBanner {
   private SandboxBanner() {}
 
   public static String render(SandboxTopology topology, String proxyHost, int proxyPort, Path config) {
+    return render(topology, proxyHost, proxyPort, config, -1, -1);
+  }
+
+  /** As above, with the admin port and the metrics port (-1: not running). */
+  public static String render(SandboxTopology topology, String proxyHost, int proxyPort, Path config, int adminPort,
+      int metricsPort) {
     String user = SandboxUsers.APP_USER;
     String password = SandboxUsers.APP_PASSWORD;
     String database = SandboxUsers.APP_DATABASE;
@@ -25,6 +31,18 @@ public final class SandboxBanner {
     s.append("  jdbc:mysql://").append(proxyHost).append(':').append(proxyPort).append('/').append(database)
         .append("?user=").append(user).append("&password=").append(password).append('\n');
     s.append('\n');
+    if (adminPort > 0) {
+      s.append("Admin SQL (SHOW HELP lists the commands: SHOW BACKENDS, SWITCHOVER ...):\n");
+      s.append("  mysql -h").append(proxyHost).append(" -P").append(adminPort).append(" -u")
+          .append(SandboxProxyConfig.ADMIN_USER).append(" -p").append(SandboxProxyConfig.ADMIN_PASSWORD).append('\n');
+    }
+    if (metricsPort > 0) {
+      s.append("Status page:  http://").append(proxyHost).append(':').append(metricsPort).append("/\n");
+      s.append("Metrics:      http://").append(proxyHost).append(':').append(metricsPort).append("/metrics\n");
+    }
+    if (adminPort > 0 || metricsPort > 0) {
+      s.append('\n');
+    }
     s.append("Proxy config: ").append(config).append('\n');
     s.append("  (bin/tandem run -c ").append(config).append(" runs the same proxy on its own)\n");
     s.append('\n');

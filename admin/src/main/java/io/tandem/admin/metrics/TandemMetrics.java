@@ -1,0 +1,126 @@
+package io.tandem.admin.metrics;
+
+import io.tandem.proxy.metrics.BackendMeter;
+import io.tandem.proxy.metrics.ProxyMetrics;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The counters the protocol core fills as it works ({@link ProxyMetrics}): {@link LongAdder}s in
+ * arrays indexed by enum ordinals, so counting a command is a few uncontended increments, no lock
+ * and no allocation. {@link TandemCollector} reads them when Prometheus scrapes; the admin
+ * commands read them too.
+ */
+public final class TandemMetrics implements ProxyMetrics {
+
+  private static final Where[] WHERE = Where.values();
+  private static final Kind[] KIND = Kind.values();
+  private static final Refusal[] REFUSAL = Refusal.values();
+
+  private final LongAdder accepted = new LongAdder();
+  private final LongAdder[] refused = adders(REFUSAL.length);
+  /** [where][kind][failed] */
+  private final LongAdder[] commands = adders(WHERE.length * KIND.length * 2);
+  private final LatencyHistogram[] latency = new LatencyHistogram[WHERE.length];
+  private final Map<String, BackendTraffic> backends = new ConcurrentHashMap<>();
+  private final LongAdder adminOk = new LongAdder();
+  private final LongAdder adminFailed = new LongAdder();
+  private final QueryDigests digests;
+
+  /** @param digestStatements whether statement digests are kept ({@code SHOW QUERY DIGESTS}) */
+  public TandemMetrics(boolean digestStatements) {
+    for (int i = 0; i < latency.length; i++) {
+      latency[i] = new LatencyHistogram();
+    }
+    this.digests = digestStatements ? new QueryDigests() : null;
+  }
+
+  private static LongAdder[] adders(int n) {
+    LongAdder[] a = new LongAdder[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new LongAdder();
+    }
+    return a;
+  }
+
+  @Override
+  public void clientAccepted() {
+    accepted.increment();
+  }
+
+  @Override
+  public void clientRefused(Refusal reason) {
+    refused[reason.ordinal()].increment();
+  }
+
+  @Override
+  public void commandDone(Where where, BackendMeter backend, Kind kind, boolean failed, long nanos) {
+    commands[(where.ordinal() * KIND.length + kind.ordinal()) * 2 + (failed ? 1 : 0)].increment();
+    latency[where.ordinal()].observe(nanos);
+    if (backend instanceof BackendTraffic t) {
+      t.commands.increment();
+    }
+  }
+
+  @Override
+  public boolean digestsStatements() {
+    return digests != null;
+  }
+
+  @Override
+  public void statementDone(String digest, String backend, long rows, boolean failed, long nanos) {
+    digests.record(digest, backend, rows, failed, nanos);
+  }
+
+  @Override
+  public BackendTraffic backend(String name) {
+    BackendTraffic t = backends.get(name);
+    return t != null ? t : backends.computeIfAbsent(name, n -> new BackendTraffic());
+  }
+
+  /** An admin command was answered. */
+  public void adminCommand(boolean failed) {
+    (failed ? adminFailed : adminOk).increment();
+  }
+
+  public long accepted() {
+    return accepted.sum();
+  }
+
+  public long refused(Refusal reason) {
+    return refused[reason.ordinal()].sum();
+  }
+
+  public long commands(Where where, Kind kind, boolean failed) {
+    return commands[(where.ordinal() * KIND.length + kind.ordinal()) * 2 + (failed ? 1 : 0)].sum();
+  }
+
+  /** Commands that ran at {@code where}, any kind and outcome. */
+  public long commands(Where where) {
+    long n = 0;
+    for (Kind k : KIND) {
+      n += commands(where, k, false) + commands(where, k, true);
+    }
+    return n;
+  }
+
+  LatencyHistogram latency(Where where) {
+    return latency[where.ordinal()];
+  }
+
+  public long adminCommands(boolean failed) {
+    return (failed ? adminFailed : adminOk).sum();
+  }
+
+  /** The traffic per backend name, for backends that had any. */
+  public Map<String, BackendTraffic> backends() {
+    return new TreeMap<>(backends);
+  }
+
+  /** Statement digests, or null when they are not kept. */
+  public QueryDigests digests() {
+    return digests;
+  }
+}
