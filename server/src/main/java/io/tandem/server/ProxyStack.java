@@ -122,7 +122,7 @@ public final class ProxyStack implements AutoCloseable {
         ProxyServer p = proxy;
         controller = new FailoverController(settings.backends(), monitor, writerRole, failover, p::dropConnections)
             .availability(availability).start();
-        monitor.start();
+        monitor.onTransition(controller::healthEvent).start();
       }
       proxy.start();
       return new ProxyStack(writerRole, availability, monitor, split, controller, proxy, metrics);

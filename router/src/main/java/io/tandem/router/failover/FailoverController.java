@@ -176,7 +176,7 @@ public final class FailoverController implements AutoCloseable {
     return lastDecision;
   }
 
-  /** The failover and health history, oldest first (the last 200). */
+  /** The failover and health history (the monitor's backend state changes too), oldest first (the last 200). */
   public synchronized List<Event> events() {
     return List.copyOf(events);
   }
@@ -210,6 +210,14 @@ public final class FailoverController implements AutoCloseable {
   /** When the last promotion finished, or null if none did since the proxy started. */
   public Instant lastPromotion() {
     return lastPromotion;
+  }
+
+  /** A change of a backend's health the monitor saw: kept in {@link #events()} (the monitor logged it). */
+  public synchronized void healthEvent(String text) {
+    events.addLast(new Event(Instant.now(), text));
+    while (events.size() > MAX_EVENTS) {
+      events.removeFirst();
+    }
   }
 
   /** Test hook: runs after each journaled step of a promotion; throwing stops the promotion there. */

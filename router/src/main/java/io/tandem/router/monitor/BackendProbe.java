@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,10 +63,13 @@ final class BackendProbe {
   private BackendStatus status;
   private String state;
   private boolean everEligible;
+  /** Told each logged state change (the health history operators see). */
+  private final Consumer<String> transitions;
 
   BackendProbe(BackendDefinition backend, EventLoop loop, BackendConnector connector, MonitorSettings settings,
-      Runnable onUpdate, Supplier<Duration> heartbeatSilence) {
+      Runnable onUpdate, Supplier<Duration> heartbeatSilence, Consumer<String> transitions) {
     this.heartbeatSilence = heartbeatSilence;
+    this.transitions = transitions;
     this.backend = backend;
     this.loop = loop;
     this.connector = connector;
@@ -328,6 +332,7 @@ final class BackendProbe {
     if (!newState.equals(state)) {
       state = newState;
       String line = String.format(format, args);
+      transitions.accept(line);
       if (newState.equals("eligible") || newState.equals("master") || newState.equals("standby")
           || newState.endsWith(":" + NO_HEARTBEAT)) {
         log.info(line);

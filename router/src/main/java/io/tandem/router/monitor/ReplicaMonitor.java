@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,8 @@ public final class ReplicaMonitor implements AutoCloseable {
    *                     heartbeat is written); it must be one of {@code backends}
    * @param settings     see {@link MonitorSettings}
    */
+  private volatile Consumer<String> transitions = line -> { };
+
   public ReplicaMonitor(List<BackendDefinition> backends, Supplier<BackendDefinition> activeMaster,
       MonitorSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -71,7 +74,8 @@ public final class ReplicaMonitor implements AutoCloseable {
     this.loop = group.next();
     BackendConnector connector = new BackendConnector(settings.connectTimeout(), settings.tls());
     for (BackendDefinition b : backends) {
-      probes.add(new BackendProbe(b, loop, connector, settings, this::publish, this::heartbeatSilence));
+      probes.add(new BackendProbe(b, loop, connector, settings, this::publish, this::heartbeatSilence,
+          line -> transitions.accept(line)));
     }
     List<BackendStatus> unknown = new ArrayList<>();
     for (BackendDefinition b : backends) {
@@ -79,6 +83,15 @@ public final class ReplicaMonitor implements AutoCloseable {
     }
     this.snapshot = new TopologySnapshot(0, Instant.now(), null, settings.maxReplicationLag(),
         settings.hysteresis(), unknown);
+  }
+
+  /**
+   * Tells {@code listener} each change of a backend's health the monitor logs (reachable, eligible,
+   * lagging, replication stopped ...), on the monitor's thread; it must not block.
+   */
+  public ReplicaMonitor onTransition(Consumer<String> listener) {
+    this.transitions = Objects.requireNonNull(listener);
+    return this;
   }
 
   /** A monitor whose active master is fixed. */

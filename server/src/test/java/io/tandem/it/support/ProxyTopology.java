@@ -170,6 +170,47 @@ public final class ProxyTopology implements AutoCloseable {
     }
   }
 
+  /**
+   * The proxy exactly as {@code tandem sandbox} runs it: from the generated {@code tandem.yaml}
+   * (written to {@link #configFile()}, which RELOAD CONFIG reads again), with read/write splitting,
+   * failover, the admin port (user {@code admin}, password {@code admin}) and metrics and the status
+   * page, all on free ports. Waits until both replicas are eligible.
+   */
+  public static ProxyTopology startAsSandbox() throws Exception {
+    LeakWatch.install();
+    SandboxTopology sandbox = SandboxTopology.start(SandboxOptions.forTests());
+    try {
+      java.nio.file.Path file = sandbox.baseDir().resolve("tandem.yaml");
+      java.nio.file.Files.writeString(file, SandboxProxyConfig.yamlFor(sandbox, 0, 0, 0));
+      io.tandem.server.config.TandemConfig config = io.tandem.server.config.ConfigLoader.load(file);
+      ProxyStack stack = ProxyStack.start(config, file);
+      ProxyTopology topology = new ProxyTopology(sandbox, stack, config.proxy(), config.routing(), config.failover());
+      topology.configFile = file;
+      topology.awaitEligible("r1", "r2");
+      return topology;
+    } catch (Exception | Error e) {
+      sandbox.close();
+      throw e;
+    }
+  }
+
+  private java.nio.file.Path configFile;
+
+  /** The YAML file a {@link #startAsSandbox} proxy runs from, or null. */
+  public java.nio.file.Path configFile() {
+    return configFile;
+  }
+
+  /** The admin port of a {@link #startAsSandbox} proxy. */
+  public int adminPort() {
+    return stack.adminServer().port();
+  }
+
+  /** The metrics and status page port of a {@link #startAsSandbox} proxy. */
+  public int metricsPort() {
+    return stack.metricsServer().port();
+  }
+
   public SandboxTopology sandbox() {
     return sandbox;
   }
