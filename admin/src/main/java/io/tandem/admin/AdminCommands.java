@@ -67,6 +67,7 @@ final class AdminCommands {
       "(?i)^set\\s+backend\\s+" + NAME + "\\s+(online|offline(?:\\s+(soft|hard))?)$");
   private static final Pattern TO_TARGET = Pattern.compile("(?i)^(switchover|failover\\s+force)(?:\\s+to\\s+" + NAME
       + ")?$");
+  private static final Pattern LEADING_COMMENTS = Pattern.compile("^\\s*(/\\*.*?\\*/\\s*)+", Pattern.DOTALL);
   private static final Pattern KILL_SESSION = Pattern.compile("(?i)^kill\\s+session\\s+(\\d+)$");
 
   private final AdminContext admin;
@@ -78,7 +79,7 @@ final class AdminCommands {
 
   /** Runs one statement; never throws (a failure is an {@link AdminResult.Error}). */
   AdminResult execute(String sql, String user) {
-    String s = sql.strip();
+    String s = LEADING_COMMENTS.matcher(sql).replaceFirst("").strip(); // drivers tag their queries
     while (s.endsWith(";")) {
       s = s.substring(0, s.length() - 1).strip();
     }
