@@ -102,7 +102,7 @@ CONFIG="$WORK/sandbox/tandem.yaml"
 [[ -f "$CONFIG" ]] || { echo "the sandbox wrote no $CONFIG" >&2; exit 1; }
 for mode in eventual session; do
   file="$WORK/sandbox/tandem-$mode.yaml" # next to the original: relative paths resolve the same
-  sed -e "s/^  port: [0-9]*\$/  port: ${PORT[$mode]}/" \
+  sed -e "/^listen:/,/^[a-z]/ s/^  port: [0-9]*\$/  port: ${PORT[$mode]}/" \
       -e "s/^  consistency: [a-z]*/  consistency: $mode/" \
       -e "s/^  automatic: true\$/  automatic: false/" \
       -e "s/^  journal: .*/  journal: tandem-failover-$mode.journal/" "$CONFIG" > "$file"

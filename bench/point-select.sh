@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # sysbench oltp_point_select directly against m1 and through Tandem, in the same run, on the
-# sandbox topology. Prints throughput ratios (proxy / direct) and the latency the proxy adds at
-# one thread. If HAProxy is installed, an L4 TCP forwarder is measured as well, as a baseline.
+# sandbox topology. Prints throughput ratios (proxy / direct), the latency the proxy adds at one
+# thread, and the proxy's CPU per query (its process CPU time over the run / queries). If HAProxy is
+# installed, an L4 TCP forwarder is measured as well, as a baseline.
+#
+# Targets: direct (m1), tandem (the sandbox's proxy: read/write split, metrics on), and two more
+# proxies run from copies of the sandbox's config that differ only in metrics.enabled:
+# metrics-on and metrics-off (the cost of counting).
 #
 #   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--base-port P] [--port N]
 #
@@ -22,13 +27,46 @@ while [[ $# -gt 0 ]]; do
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PROXY_PORT="$2"; shift 2 ;;
     --test) TEST="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 source "$ROOT/bench/sandbox.sh"
 
-TARGETS="direct:$BASE_PORT tandem:$PROXY_PORT"
+# ---- two more proxies, metrics on and off, otherwise the sandbox's config -----------------------
+CONFIG="$WORK/sandbox/tandem.yaml"
+declare -A MPORT=([metrics-on]=$((PROXY_PORT + 2)) [metrics-off]=$((PROXY_PORT + 3)))
+declare -A PID=([tandem]=$SANDBOX_PID) # bin/tandem execs the JVM: the sandbox's pid is the proxy's
+for mode in metrics-on metrics-off; do
+  file="$WORK/sandbox/tandem-$mode.yaml" # next to the original: relative paths resolve the same
+  enabled=$([[ $mode == metrics-on ]] && echo true || echo false)
+  sed -e "/^listen:/,/^[a-z]/ s/^  port: [0-9]*\$/  port: ${MPORT[$mode]}/" \
+      -e "/^metrics:/,/^[a-z]/ s/^  enabled: .*/  enabled: $enabled/" \
+      -e "s/^  automatic: true\$/  automatic: false/" \
+      -e "s/^  journal: .*/  journal: tandem-failover-$mode.journal/" "$CONFIG" > "$file"
+  for want in "  port: ${MPORT[$mode]}" "  enabled: $enabled" "  automatic: false"; do
+    [[ $(grep -c "^$want\b" "$file") == 1 ]] || {
+      echo "could not set '$want' in a copy of $CONFIG:" >&2; cat "$CONFIG" >&2; exit 1; }
+  done
+  "$ROOT/bin/tandem" run -c "$file" > "$WORK/proxy-$mode.log" 2>&1 &
+  PID[$mode]=$!
+  EXTRA_PIDS+=($!)
+done
+for mode in metrics-on metrics-off; do
+  for i in $(seq 1 120); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/${MPORT[$mode]}") 2>/dev/null; then break; fi
+    kill -0 "${PID[$mode]}" 2>/dev/null && ((i < 120)) || {
+      cat "$WORK/proxy-$mode.log" >&2; echo "the $mode proxy did not start" >&2; exit 1; }
+    sleep 0.5
+  done
+done
+
+cpu_ticks() { # pid -> utime + stime in clock ticks
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+TARGETS="direct:$BASE_PORT tandem:$PROXY_PORT metrics-on:${MPORT[metrics-on]} metrics-off:${MPORT[metrics-off]}"
 if command -v haproxy >/dev/null; then
   cat > "$WORK/haproxy.cfg" <<CFG
 global
@@ -50,25 +88,35 @@ fi
 "${SB[@]}" --mysql-port="$PROXY_PORT" --threads=4 "$TEST" prepare > "$WORK/prepare.log" 2>&1 || {
   cat "$WORK/prepare.log"; exit 1; }
 
-run() { # target port threads -> "tps avg_ms"
+run() { # target port threads -> "tps avg_ms total_queries"
   "${SB[@]}" --mysql-port="$2" --threads="$3" --time="$TIME" --report-interval=0 "$TEST" run 2>&1 |
-    awk '/queries:/ {gsub(/\(/,"",$3); q=$3} /avg:/ {a=$2} END {print q, a}'
+    awk '/queries:/ {gsub(/\(/,"",$3); q=$3; n=$2} /avg:/ {a=$2} END {print q, a, n}'
 }
 
 echo "warm-up ..."
-"${SB[@]}" --mysql-port="$PROXY_PORT" --threads=8 --time=5 "$TEST" run >/dev/null 2>&1
+for port in $PROXY_PORT ${MPORT[metrics-on]} ${MPORT[metrics-off]}; do
+  "${SB[@]}" --mysql-port="$port" --threads=8 --time=5 "$TEST" run >/dev/null 2>&1
+done
 
-printf '\n%-8s %-8s %12s %12s %10s %14s\n' target threads "queries/s" "avg ms" "x direct" "added µs/query"
+printf '\n%-12s %-8s %12s %12s %10s %14s %14s\n' target threads "queries/s" "avg ms" "x direct" "added µs/query" \
+  "proxy CPU µs/q"
 declare -A QPS AVG
 for t in $THREADS; do
   for target in $TARGETS; do
     name="${target%%:*}"; port="${target##*:}"
-    read -r qps avg < <(run "$name" "$port" "$t")
+    pid="${PID[$name]:-}"
+    t0=0; [[ -z "$pid" ]] || t0=$(cpu_ticks "$pid")
+    read -r qps avg total < <(run "$name" "$port" "$t")
+    cpu="-"
+    [[ -z "$pid" ]] || cpu=$(awk -v d=$(($(cpu_ticks "$pid") - t0)) -v u="$TICK_US" -v q="$total" \
+      'BEGIN {printf "%.1f", d * u / q}')
     QPS[$name:$t]=$qps; AVG[$name:$t]=$avg
     ratio=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" 'BEGIN {printf "%.2f", a / b}')
     # time per query seen by one client thread: threads / throughput
     added=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" -v n="$t" 'BEGIN {printf "%.1f", n * 1e6 / a - n * 1e6 / b}')
-    printf '%-8s %-8s %12s %12s %10s %14s\n' "$name" "$t" "$qps" "$avg" "$ratio" "$added"
+    printf '%-12s %-8s %12s %12s %10s %14s %14s\n' "$name" "$t" "$qps" "$avg" "$ratio" "$added" "$cpu"
   done
+  on=${QPS[metrics-on:$t]}; off=${QPS[metrics-off:$t]}
+  printf '%-12s %-8s metrics on / off: %s\n' "" "$t" "$(awk -v a="$on" -v b="$off" 'BEGIN {printf "%.3f", a / b}')"
 done
 "${SB[@]}" --mysql-port="$PROXY_PORT" "$TEST" cleanup > /dev/null 2>&1 || true

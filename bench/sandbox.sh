@@ -21,8 +21,10 @@ cleanup() {
 trap cleanup EXIT
 
 echo "starting the sandbox (m1 on $BASE_PORT, proxy on $PROXY_PORT) ..."
+# the admin port and the metrics port are picked free (the banner in sandbox.log names them), so a
+# bench runs next to a sandbox on the default ports
 TANDEM_SANDBOX_DIR="$WORK/sandbox" "$ROOT/bin/tandem" sandbox --base-port "$BASE_PORT" --port "$PROXY_PORT" \
-  --dir "$WORK/sandbox" > "$WORK/sandbox.log" 2>&1 &
+  --admin-port 0 --metrics-port 0 --dir "$WORK/sandbox" > "$WORK/sandbox.log" 2>&1 &
 SANDBOX_PID=$!
 for _ in $(seq 1 240); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT") 2>/dev/null; then break; fi
