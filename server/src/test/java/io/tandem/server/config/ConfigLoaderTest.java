@@ -54,6 +54,37 @@ class ConfigLoaderTest {
     assertThat(config.logging().config())
         .isEqualTo(shipped.toAbsolutePath().normalize().resolveSibling("logback.xml"));
     assertThat(config.logging().level()).isEqualTo("info");
+    assertThat(config.admin()).isEqualTo(new AdminConfig("127.0.0.1", 6032,
+        List.of(new UserAccount("admin", "admin", null, AuthPlugin.MYSQL_NATIVE_PASSWORD))));
+    assertThat(config.metrics()).isEqualTo(new MetricsConfig(true, "127.0.0.1", 6070, true));
+  }
+
+  @Test
+  void withoutAdminUsersThereIsNoAdminListenerAndMetricsAreOnByDefault() throws Exception {
+    TandemConfig config = parse(MINIMAL);
+    assertThat(config.admin().enabled()).isFalse();
+    assertThat(config.metrics()).isEqualTo(MetricsConfig.defaults());
+    TandemConfig custom = parse(MINIMAL + """
+        admin: { host: 0.0.0.0, port: 7032, users: [ { name: ops, native_hash: "*6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9" } ] }
+        metrics: { enabled: false, port: 0, query_digests: false }
+        """);
+    assertThat(custom.admin().enabled()).isTrue();
+    assertThat(custom.admin().host()).isEqualTo("0.0.0.0");
+    assertThat(custom.admin().users()).extracting(UserAccount::name).containsExactly("ops");
+    assertThat(custom.metrics()).isEqualTo(new MetricsConfig(false, "127.0.0.1", 0, false));
+  }
+
+  @Test
+  void adminAndMetricsKeysAreChecked() {
+    assertErrors(MINIMAL + """
+        admin: { port: 70000, users: [ { name: ops } ], route: master }
+        metrics: { enabled: yes, porrt: 1 }
+        """,
+        "admin.port: must be between 0 and 65535, got 70000",
+        "admin.users[0]: needs password or native_hash",
+        "admin.route: unknown key (known keys: host, port, users)",
+        "metrics.enabled: expected true or false, got \"yes\"",
+        "metrics.porrt: unknown key (did you mean port?)");
   }
 
   @Test
