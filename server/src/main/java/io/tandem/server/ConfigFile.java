@@ -67,8 +67,9 @@ final class ConfigFile implements ConfigControl {
     if (!current.proxy().clientLimits().equals(next.proxy().clientLimits())) {
       changes.add("listen limits: " + next.proxy().clientLimits());
     }
-    if (!current.routing().equals(next.routing())) {
-      changes.add("routing policies: for sessions that start from now on");
+    List<String> policies = changedPolicies(current, next);
+    if (!policies.isEmpty()) {
+      changes.add("routing policies of " + String.join(", ", policies) + ": for sessions that start from now on");
     }
     describeUsers("admin.users", current.admin().users(), next.admin().users(), changes);
     stack.proxy().reload(next.proxy());
@@ -85,6 +86,22 @@ final class ConfigFile implements ConfigControl {
       changes.add("nothing changed");
     }
     return changes;
+  }
+
+  /** "defaults" and the users whose routing policy differs between {@code a} and {@code b}. */
+  private static List<String> changedPolicies(TandemConfig a, TandemConfig b) {
+    List<String> changed = new ArrayList<>();
+    if (!a.routing().defaults().equals(b.routing().defaults())) {
+      changed.add("every user (the defaults)");
+    }
+    Set<String> names = new TreeSet<>(a.routing().users().keySet());
+    names.addAll(b.routing().users().keySet());
+    for (String user : names) {
+      if (!a.routing().policy(user).equals(b.routing().policy(user))) {
+        changed.add(user);
+      }
+    }
+    return changed;
   }
 
   /** The keys whose change a running stack cannot take. */

@@ -175,7 +175,7 @@ public final class Packets {
     buf.writeByte(0);
     buf.writeShortLE(serverStatus);
     buf.writeShortLE(0);
-    buf.writeBytes(text);
+    writeLenencBytes(buf, text); // as servers send it: clients read a length-prefixed info
     return finish(buf, sequenceId);
   }
 
