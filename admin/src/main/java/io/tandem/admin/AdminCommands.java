@@ -142,7 +142,9 @@ final class AdminCommands {
       }
       m = TO_TARGET.matcher(s);
       if (m.matches()) {
-        return m.group(1).equalsIgnoreCase("switchover") ? switchover(m.group(2), user) : forceFailover(m.group(2), user);
+        return m.group(1).equalsIgnoreCase("switchover")
+            ? promote("SWITCHOVER", m.group(2), user, FailoverController::switchover)
+            : promote("FAILOVER FORCE", m.group(2), user, FailoverController::forceFailover);
       }
       m = KILL_SESSION.matcher(s);
       if (m.matches()) {
@@ -380,27 +382,26 @@ final class AdminCommands {
         + " (was " + before.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
   }
 
-  private AdminResult switchover(String target, String user) {
-    if (admin.controller() == null) {
-      return error("no failover controller: routing.monitor is not configured");
-    }
-    log.info("admin {}: SWITCHOVER{}", user, target == null ? "" : " TO " + target);
-    try {
-      return new AdminResult.Ok(1, admin.controller().switchover(resolve(target)));
-    } catch (Exception e) {
-      return error("switchover refused: " + e.getMessage());
-    }
+  /** A controller action that blocks until done and answers what happened. */
+  private interface ControllerAction {
+    String run(FailoverController controller, String target) throws Exception;
   }
 
-  private AdminResult forceFailover(String target, String user) {
+  /** SWITCHOVER or FAILOVER FORCE (logged as the operator's, at WARN for the forced one). */
+  private AdminResult promote(String command, String target, String user, ControllerAction action) {
     if (admin.controller() == null) {
       return error("no failover controller: routing.monitor is not configured");
     }
-    log.warn("admin {}: FAILOVER FORCE{}", user, target == null ? "" : " TO " + target);
+    String line = command + (target == null ? "" : " TO " + target);
+    if (command.startsWith("FAILOVER")) {
+      log.warn("admin {}: {}", user, line);
+    } else {
+      log.info("admin {}: {}", user, line);
+    }
     try {
-      return new AdminResult.Ok(1, admin.controller().forceFailover(resolve(target)));
+      return new AdminResult.Ok(1, action.run(admin.controller(), resolve(target)));
     } catch (Exception e) {
-      return error("failover refused: " + e.getMessage());
+      return error((command.startsWith("FAILOVER") ? "failover" : "switchover") + " refused: " + e.getMessage());
     }
   }
 

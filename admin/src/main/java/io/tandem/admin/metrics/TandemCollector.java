@@ -32,7 +32,7 @@ public final class TandemCollector extends Collector {
   @Override
   public List<MetricFamilySamples> collect() {
     List<MetricFamilySamples> out = new ArrayList<>();
-    out.add(gauge("tandem_build_info", "Tandem's version (value 1).", List.of("version"),
+    out.add(gauge("tandem_build_info", "Tandem's version (value 1).",
         sample("tandem_build_info", 1, "version", admin.version())));
     clients(out);
     commands(out);
@@ -44,16 +44,15 @@ public final class TandemCollector extends Collector {
 
   private void clients(List<MetricFamilySamples> out) {
     TandemMetrics m = admin.metrics();
-    out.add(gauge("tandem_client_connections", "Client connections open now.", List.of(),
+    out.add(gauge("tandem_client_connections", "Client connections open now.",
         sample("tandem_client_connections", admin.proxy().openConnections())));
-    out.add(counter("tandem_client_connections_accepted", "Client logins that succeeded.", List.of(),
+    out.add(counter("tandem_client_connections_accepted", "Client logins that succeeded.",
         sample("tandem_client_connections_accepted_total", m.accepted())));
     List<MetricFamilySamples.Sample> refused = new ArrayList<>();
     for (ProxyMetrics.Refusal r : ProxyMetrics.Refusal.values()) {
       refused.add(sample("tandem_client_connections_refused_total", m.refused(r), "reason", label(r)));
     }
-    out.add(counter("tandem_client_connections_refused", "Client connections refused before or at login, by reason.",
-        List.of("reason"), refused));
+    out.add(counter("tandem_client_connections_refused", "Client connections refused before or at login, by reason.", refused));
   }
 
   private void commands(List<MetricFamilySamples> out) {
@@ -77,11 +76,10 @@ public final class TandemCollector extends Collector {
           label(where)));
       latency.add(sample("tandem_command_duration_seconds_sum", h.sumSeconds(), "route", label(where)));
     }
-    out.add(counter("tandem_commands", "Client commands answered, by where they ran, kind and outcome.",
-        List.of("route", "kind", "outcome"), commands));
+    out.add(counter("tandem_commands", "Client commands answered, by where they ran, kind and outcome.", commands));
     out.add(new MetricFamilySamples("tandem_command_duration_seconds", Type.HISTOGRAM,
         "Time from taking a command to its last answer packet, by where it ran.", latency));
-    out.add(counter("tandem_admin_commands", "Commands answered on the admin port, by outcome.", List.of("outcome"),
+    out.add(counter("tandem_admin_commands", "Commands answered on the admin port, by outcome.",
         List.of(sample("tandem_admin_commands_total", m.adminCommands(false), "outcome", "ok"),
             sample("tandem_admin_commands_total", m.adminCommands(true), "outcome", "error"))));
   }
@@ -97,24 +95,21 @@ public final class TandemCollector extends Collector {
       unparsed = admin.split().classifier().unparsedCount();
       c = admin.split().counters();
     }
-    out.add(counter("tandem_classifier_cache_hits", "Statements classified from the cache of parsed shapes.", List.of(),
+    out.add(counter("tandem_classifier_cache_hits", "Statements classified from the cache of parsed shapes.",
         sample("tandem_classifier_cache_hits_total", hits)));
-    out.add(counter("tandem_classifier_cache_misses", "Statements that had to be parsed.", List.of(),
+    out.add(counter("tandem_classifier_cache_misses", "Statements that had to be parsed.",
         sample("tandem_classifier_cache_misses_total", misses)));
-    out.add(counter("tandem_classifier_parse_failures", "Statements the parser could not read (sent to the master).",
-        List.of(), sample("tandem_classifier_parse_failures_total", unparsed)));
-    out.add(counter("tandem_reads_without_replica", "Reads that found no eligible replica, by what was done.",
-        List.of("action"), List.of(
+    out.add(counter("tandem_classifier_parse_failures", "Statements the parser could not read (sent to the master).", sample("tandem_classifier_parse_failures_total", unparsed)));
+    out.add(counter("tandem_reads_without_replica", "Reads that found no eligible replica, by what was done.", List.of(
             sample("tandem_reads_without_replica_total", c == null ? 0 : c.noReplicaToMaster(), "action", "to_master"),
             sample("tandem_reads_without_replica_total", c == null ? 0 : c.noReplicaRefused(), "action", "refused"))));
-    out.add(counter("tandem_read_your_writes", "Read-your-writes checks of replica reads, by outcome.",
-        List.of("outcome"), List.of(
+    out.add(counter("tandem_read_your_writes", "Read-your-writes checks of replica reads, by outcome.", List.of(
             sample("tandem_read_your_writes_total", c == null ? 0 : c.consistencyWaitsReached(), "outcome", "reached"),
             sample("tandem_read_your_writes_total", c == null ? 0 : c.consistencyWaitsTimedOut(), "outcome",
                 "timed_out"),
             sample("tandem_read_your_writes_total", c == null ? 0 : c.consistencyKnownApplied(), "outcome", "known"))));
     if (admin.monitor() != null) {
-      out.add(gauge("tandem_max_replication_lag_seconds", "The replication lag limit for reads.", List.of(),
+      out.add(gauge("tandem_max_replication_lag_seconds", "The replication lag limit for reads.",
           sample("tandem_max_replication_lag_seconds",
               admin.monitor().settings().maxReplicationLag().toNanos() / 1e9)));
     }
@@ -180,16 +175,16 @@ public final class TandemCollector extends Collector {
       out.add(f.build(Type.COUNTER));
     }
     if (admin.monitor() != null) {
-      out.add(gauge("tandem_eligible_replicas", "Replicas that may take reads now.", List.of(),
+      out.add(gauge("tandem_eligible_replicas", "Replicas that may take reads now.",
           sample("tandem_eligible_replicas", eligibleCount)));
     }
   }
 
   private void failover(List<MetricFamilySamples> out) {
     var state = admin.writerRole().state();
-    out.add(gauge("tandem_writer_epoch", "Grows by one per promotion.", List.of(),
+    out.add(gauge("tandem_writer_epoch", "Grows by one per promotion.",
         sample("tandem_writer_epoch", state.epoch())));
-    out.add(gauge("tandem_writer_available", "There is a writer taking writes now.", List.of(),
+    out.add(gauge("tandem_writer_available", "There is a writer taking writes now.",
         sample("tandem_writer_available", state.writer() != null && !state.switching() ? 1 : 0)));
     FailoverController c = admin.controller();
     if (c == null) {
@@ -199,17 +194,15 @@ public final class TandemCollector extends Collector {
     for (FailoverController.Phase p : FailoverController.Phase.values()) {
       phases.add(sample("tandem_failover_state", p == c.phase() ? 1 : 0, "state", label(p)));
     }
-    out.add(gauge("tandem_failover_state", "The failover controller's state (1 for it, 0 for the others).",
-        List.of("state"), phases));
+    out.add(gauge("tandem_failover_state", "The failover controller's state (1 for it, 0 for the others).", phases));
     out.add(counter("tandem_failovers", "Failures of the writer and what the controller did: promoted another master,"
-        + " refused to fail over (automatic failover off, a partition), or blocked writes.", List.of("outcome"),
+        + " refused to fail over (automatic failover off, a partition), or blocked writes.",
         List.of(sample("tandem_failovers_total", c.promotions(), "outcome", "promoted"),
             sample("tandem_failovers_total", c.refusals(), "outcome", "refused"),
             sample("tandem_failovers_total", c.blocks(), "outcome", "blocked"))));
     Instant last = c.lastPromotion();
-    out.add(gauge("tandem_failover_last_timestamp_seconds", "When the last promotion finished (Unix time; 0: none).",
-        List.of(), sample("tandem_failover_last_timestamp_seconds", last == null ? 0 : last.toEpochMilli() / 1000.0)));
-    out.add(counter("tandem_split_brain_detections", "Times two writable masters were found.", List.of(),
+    out.add(gauge("tandem_failover_last_timestamp_seconds", "When the last promotion finished (Unix time; 0: none).", sample("tandem_failover_last_timestamp_seconds", last == null ? 0 : last.toEpochMilli() / 1000.0)));
+    out.add(counter("tandem_split_brain_detections", "Times two writable masters were found.",
         sample("tandem_split_brain_detections_total", c.splitBrainDetections())));
   }
 
@@ -229,23 +222,19 @@ public final class TandemCollector extends Collector {
     return new MetricFamilySamples.Sample(name, names, values, value);
   }
 
-  private static MetricFamilySamples gauge(String name, String help, List<String> labels,
-      MetricFamilySamples.Sample... samples) {
-    return new MetricFamilySamples(name, Type.GAUGE, help, List.of(samples));
+  private static MetricFamilySamples gauge(String name, String help, MetricFamilySamples.Sample... samples) {
+    return gauge(name, help, List.of(samples));
   }
 
-  private static MetricFamilySamples gauge(String name, String help, List<String> labels,
-      List<MetricFamilySamples.Sample> samples) {
+  private static MetricFamilySamples gauge(String name, String help, List<MetricFamilySamples.Sample> samples) {
     return new MetricFamilySamples(name, Type.GAUGE, help, samples);
   }
 
-  private static MetricFamilySamples counter(String name, String help, List<String> labels,
-      MetricFamilySamples.Sample... samples) {
-    return new MetricFamilySamples(name, Type.COUNTER, help, List.of(samples));
+  private static MetricFamilySamples counter(String name, String help, MetricFamilySamples.Sample... samples) {
+    return counter(name, help, List.of(samples));
   }
 
-  private static MetricFamilySamples counter(String name, String help, List<String> labels,
-      List<MetricFamilySamples.Sample> samples) {
+  private static MetricFamilySamples counter(String name, String help, List<MetricFamilySamples.Sample> samples) {
     return new MetricFamilySamples(name, Type.COUNTER, help, samples);
   }
 
