@@ -281,14 +281,14 @@ class MetricsIT {
 
   /** The page's DOM once its script rendered the first answer of /status.json. */
   private static String dom(String page) throws IOException {
-    ExternalCommand.Result r = chromium("--virtual-time-budget=5000", "--dump-dom", page);
+    ExternalCommand.Result r = chromium("--virtual-time-budget=1000", "--dump-dom", page);
     assertThat(r.exitCode()).as(r.describe()).isZero();
     return r.stdout();
   }
 
   private static void screenshot(String page, Path file) throws IOException {
     Files.deleteIfExists(file);
-    ExternalCommand.Result r = chromium("--virtual-time-budget=5000", "--window-size=1280,1000",
+    ExternalCommand.Result r = chromium("--virtual-time-budget=1000", "--window-size=1280,1000",
         "--screenshot=" + file, page);
     assertThat(file).as(r.describe()).exists();
   }
@@ -298,7 +298,13 @@ class MetricsIT {
     List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars", "--user-data-dir=" + profile));
     command.addAll(List.of(args));
-    return ExternalCommand.run(command, Duration.ofSeconds(60));
+    try {
+      return ExternalCommand.run(command, Duration.ofSeconds(30)); // a short virtual-time budget: longer ones can hang
+    } finally {
+      try (var files = Files.walk(profile)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
   }
 
   /** The backend table's row of {@code backend}: its opening tag. */
