@@ -8,7 +8,10 @@
 # proxies run from copies of the sandbox's config that differ only in metrics.enabled:
 # metrics-on and metrics-off (the cost of counting).
 #
-#   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--base-port P] [--port N]
+# The proxy CPU per query leaves out each proxy's idle CPU (monitor, failover controller), measured
+# over 5 s before the runs. The metrics comparison alternates on/off runs --rounds times.
+#
+#   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--rounds R] [--base-port P] [--port N]
 #
 # Needs: sysbench and mariadb-client (apt-get install sysbench mariadb-client); optional: haproxy.
 set -euo pipefail
@@ -16,6 +19,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TIME=20
 THREADS="1 8"
+ROUNDS=4
 BASE_PORT=33306
 PROXY_PORT=16033
 HAPROXY_PORT=16034
@@ -24,10 +28,11 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --time) TIME="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PROXY_PORT="$2"; shift 2 ;;
     --test) TEST="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -98,25 +103,64 @@ for port in $PROXY_PORT ${MPORT[metrics-on]} ${MPORT[metrics-off]}; do
   "${SB[@]}" --mysql-port="$port" --threads=8 --time=5 "$TEST" run >/dev/null 2>&1
 done
 
+# idle CPU of each proxy (monitor, failover controller, metrics), subtracted from what a run costs
+declare -A IDLE
+for name in tandem metrics-on metrics-off; do IDLE[$name]=$(cpu_ticks "${PID[$name]}"); done
+sleep 5
+for name in tandem metrics-on metrics-off; do
+  IDLE[$name]=$(awk -v t=$(($(cpu_ticks "${PID[$name]}") - IDLE[$name])) 'BEGIN {print t / 5}') # ticks per second
+done
+
+measure() { # name port threads -> "qps avg_ms total cpu_us_per_query"
+  local pid="${PID[$1]:-}" t0=0 w0 w1 out
+  [[ -z "$pid" ]] || t0=$(cpu_ticks "$pid")
+  w0=$(date +%s.%N)
+  read -r qps avg total < <(run "$1" "$2" "$3")
+  w1=$(date +%s.%N)
+  local cpu="-"
+  [[ -z "$pid" ]] || cpu=$(awk -v d=$(($(cpu_ticks "$pid") - t0)) -v i="${IDLE[$1]}" -v w=$(awk -v a="$w0" \
+    -v b="$w1" 'BEGIN {print b - a}') -v u="$TICK_US" -v q="$total" 'BEGIN {printf "%.1f", (d - i * w) * u / q}')
+  echo "$qps $avg $total $cpu"
+}
+
 printf '\n%-12s %-8s %12s %12s %10s %14s %14s\n' target threads "queries/s" "avg ms" "x direct" "added µs/query" \
   "proxy CPU µs/q"
 declare -A QPS AVG
 for t in $THREADS; do
   for target in $TARGETS; do
     name="${target%%:*}"; port="${target##*:}"
-    pid="${PID[$name]:-}"
-    t0=0; [[ -z "$pid" ]] || t0=$(cpu_ticks "$pid")
-    read -r qps avg total < <(run "$name" "$port" "$t")
-    cpu="-"
-    [[ -z "$pid" ]] || cpu=$(awk -v d=$(($(cpu_ticks "$pid") - t0)) -v u="$TICK_US" -v q="$total" \
-      'BEGIN {printf "%.1f", d * u / q}')
+    read -r qps avg total cpu < <(measure "$name" "$port" "$t")
     QPS[$name:$t]=$qps; AVG[$name:$t]=$avg
     ratio=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" 'BEGIN {printf "%.2f", a / b}')
     # time per query seen by one client thread: threads / throughput
     added=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" -v n="$t" 'BEGIN {printf "%.1f", n * 1e6 / a - n * 1e6 / b}')
     printf '%-12s %-8s %12s %12s %10s %14s %14s\n' "$name" "$t" "$qps" "$avg" "$ratio" "$added" "$cpu"
   done
-  on=${QPS[metrics-on:$t]}; off=${QPS[metrics-off:$t]}
-  printf '%-12s %-8s metrics on / off: %s\n' "" "$t" "$(awk -v a="$on" -v b="$off" 'BEGIN {printf "%.3f", a / b}')"
+done
+
+# metrics on vs off: ROUNDS alternating runs (on, off, off, on ...) so drift hits both alike
+printf '\nmetrics on vs off, %s rounds of %s s each, alternating\n' "$ROUNDS" "$TIME"
+printf '%-8s %-28s %14s %14s %16s %16s\n' threads "round ratios (on / off)" "on q/s" "off q/s" "on CPU µs/q" \
+  "off CPU µs/q"
+for t in $THREADS; do
+  declare -A SUMQ=() SUMC=()
+  ratios=""
+  for r in $(seq 1 "$ROUNDS"); do
+    order="metrics-on metrics-off"; ((r % 2 == 0)) && order="metrics-off metrics-on"
+    declare -A RQ=()
+    for name in $order; do
+      read -r qps avg total cpu < <(measure "$name" "${MPORT[$name]}" "$t")
+      RQ[$name]=$qps
+      SUMQ[$name]=$(awk -v a="${SUMQ[$name]:-0}" -v b="$qps" 'BEGIN {print a + b}')
+      SUMC[$name]=$(awk -v a="${SUMC[$name]:-0}" -v b="$cpu" 'BEGIN {print a + b}')
+    done
+    ratios="$ratios $(awk -v a="${RQ[metrics-on]}" -v b="${RQ[metrics-off]}" 'BEGIN {printf "%.3f", a / b}')"
+  done
+  printf '%-8s %-28s %14.1f %14.1f %16.1f %16.1f   on/off %s\n' "$t" "$ratios" \
+    "$(awk -v a="${SUMQ[metrics-on]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
+    "$(awk -v a="${SUMQ[metrics-off]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
+    "$(awk -v a="${SUMC[metrics-on]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
+    "$(awk -v a="${SUMC[metrics-off]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
+    "$(awk -v a="${SUMQ[metrics-on]}" -v b="${SUMQ[metrics-off]}" 'BEGIN {printf "%.3f", a / b}')"
 done
 "${SB[@]}" --mysql-port="$PROXY_PORT" "$TEST" cleanup > /dev/null 2>&1 || true
