@@ -82,10 +82,14 @@ public final class AdminServer implements AutoCloseable {
       AdminServer server = new AdminServer(login, loop, workers, channel);
       log.info("admin interface on {}:{} ({} user(s))", host, server.port(), users.size());
       return server;
-    } catch (InterruptedException | RuntimeException e) {
+    } catch (InterruptedException e) {
       loop.shutdownGracefully();
       workers.shutdownNow();
       throw e;
+    } catch (RuntimeException e) { // a bind failure arrives undeclared from Netty
+      loop.shutdownGracefully();
+      workers.shutdownNow();
+      throw new IllegalStateException("admin: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
   }
 

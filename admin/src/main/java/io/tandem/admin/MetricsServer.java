@@ -38,7 +38,12 @@ public final class MetricsServer implements AutoCloseable {
     CollectorRegistry registry = new CollectorRegistry();
     registry.register(new TandemCollector(admin));
     DefaultExports.register(registry);
-    HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 16);
+    HttpServer http;
+    try {
+      http = HttpServer.create(new InetSocketAddress(host, port), 16);
+    } catch (IOException e) {
+      throw new IOException("metrics: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
     HTTPServer server = new HTTPServer.Builder().withHttpServer(http).withRegistry(registry).withDaemonThreads(true)
         .build();
     byte[] page = statusPage();
