@@ -4,6 +4,7 @@ import static io.tandem.it.support.Sql.one;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tandem.it.support.ProxyTopology;
 import io.tandem.it.support.TopologyTest;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.frontend.ProxyServer;
@@ -50,6 +51,38 @@ class SessionPoolIT extends TopologyTest {
       }
     }
     assertThat(reused).as("the pooled backend connection was reused").isTrue();
+  }
+
+  @Test
+  void idleClientsLoggedInWithASchemaHoldNoServerConnection() throws Exception {
+    java.util.List<io.tandem.it.support.RawClient> clients = new java.util.ArrayList<>();
+    try (Connection root = ProxyTopology.root(topology.sandbox().server("m1")); Statement r = root.createStatement()) {
+      String count = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'app'";
+      int before = Integer.parseInt(one(r, count));
+      for (int i = 0; i < 40; i++) {
+        io.tandem.it.support.RawClient c = new io.tandem.it.support.RawClient(topology.port());
+        clients.add(c);
+        assertThat(c.login("app", "app", "app").isOk()).isTrue();
+      }
+      // each login checked the schema on a server connection, which went back to the pool: one or
+      // two pooled connections per event loop serve all 40 logins, instead of 40 held for good
+      int after = Integer.parseInt(one(r, count));
+      assertThat(after - before).isLessThanOrEqualTo(4);
+      assertThatThrownBy(() -> {
+        try (io.tandem.it.support.RawClient bad = new io.tandem.it.support.RawClient(topology.port())) {
+          assertThat(bad.login("app", "app", "no_such_schema").isError()).isTrue();
+          throw new IllegalStateException("refused");
+        }
+      }).hasMessage("refused"); // the unknown schema is still refused at login
+      for (io.tandem.it.support.RawClient c : clients) {
+        c.query("SELECT DATABASE()");
+        assertThat(c.readPacket().payload()[0]).isEqualTo((byte) 1); // a result set of one column
+      }
+    } finally {
+      for (io.tandem.it.support.RawClient c : clients) {
+        c.close();
+      }
+    }
   }
 
   @Test

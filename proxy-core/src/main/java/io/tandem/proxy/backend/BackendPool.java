@@ -109,6 +109,25 @@ public final class BackendPool {
     });
   }
 
+  /**
+   * Gives back a connection that ran nothing since it was taken but its login (and COM_INIT_DB):
+   * it carries no session state, so it is pooled as it is, without a reset, ready for the next
+   * acquire on this loop.
+   */
+  public void releaseUnused(BackendConnection c) {
+    if (!c.isOpen() || c.busy()) {
+      c.close();
+      return;
+    }
+    ArrayDeque<BackendConnection> queue = idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>());
+    if (queue.size() >= settings.effectiveMaxIdlePerKey()) {
+      c.close();
+      return;
+    }
+    c.markIdle(System.nanoTime());
+    queue.addFirst(c);
+  }
+
   /** Closes every idle connection to the backend named {@code backend} (fencing a failed writer). */
   public void closeIdle(String backend) {
     for (ArrayDeque<BackendConnection> queue : idle.values()) {

@@ -9,7 +9,9 @@ import io.tandem.proxy.session.SessionState;
 /**
  * The client listener's {@link SessionOpener}: a {@link ClientSession} for each authenticated
  * client; when the client named a schema, only after a first backend connection in it (an unknown
- * schema is refused with the server's own 1049; no reachable backend with 2013-style 1429).
+ * schema is refused with the server's own 1049; no reachable backend with 1429). That connection
+ * goes back to the pool at once when the session has no state to keep on it, so a client that
+ * logged in and stays idle holds no server connection.
  */
 final class ClientSessions implements SessionOpener {
 
@@ -31,7 +33,10 @@ final class ClientSessions implements SessionOpener {
     SchemaCheck.acquire(client.channel().eventLoop(), session.backends(), session.router(), context.writerRole)
         .addListener(f -> {
           if (f.isSuccess()) {
-            session.backends().adopt((BackendConnection) f.getNow());
+            BackendConnection checked = (BackendConnection) f.getNow();
+            if (!session.backends().releaseIfStateless(checked)) {
+              session.backends().adopt(checked);
+            }
             ready.setSuccess(session);
           } else {
             session.abandoned();

@@ -217,6 +217,19 @@ final class SessionBackends {
     return pool.acquire(target, credentials, poolKey(target), null);
   }
 
+  /**
+   * Gives back a connection that only checked the login's schema, when the session's state needs
+   * nothing replayed: it is pooled without a reset, and the session takes one (most likely the
+   * same) for its first command. An idle client holds no server connection.
+   */
+  boolean releaseIfStateless(BackendConnection c) {
+    if (!state.replayStatements().isEmpty() || state.multiStatements() != null) {
+      return false;
+    }
+    pool.releaseUnused(c);
+    return true;
+  }
+
   /** Gives a connection that is not (or no longer) the session's back to the pool. */
   void release(BackendConnection c) {
     pool.release(c);

@@ -258,7 +258,7 @@ public final class ProxyTopology implements AutoCloseable {
     }
   }
 
-  private static Connection root(SandboxServer server) throws SQLException {
+  public static Connection root(SandboxServer server) throws SQLException {
     return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port() + "/?user=root");
   }
 
