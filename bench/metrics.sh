@@ -11,16 +11,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JMH_ARGS="-f 1 -wi 3 -w 2s -i 5 -r 2s"
-EXTRA=""
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --quick) JMH_ARGS="-f 1 -wi 1 -w 1s -i 3 -r 1s"; shift ;;
-    --) shift; EXTRA="$*"; break ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+source "$ROOT/bench/jmh-options.sh"
 
 cd "$ROOT"
 echo "building and running the metrics benchmark (JMH: $JMH_ARGS $EXTRA)" >&2
