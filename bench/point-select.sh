@@ -4,9 +4,10 @@
 # thread, and the proxy's CPU per query (its process CPU time over the run / queries). If HAProxy is
 # installed, an L4 TCP forwarder is measured as well, as a baseline.
 #
-# Targets: direct (m1), tandem (the sandbox's proxy: read/write split, metrics on), and two more
-# proxies run from copies of the sandbox's config that differ only in metrics.enabled:
-# metrics-on and metrics-off (the cost of counting).
+# Targets: direct (m1), tandem (the sandbox's proxy: read/write split, metrics on), and three more
+# proxies run from copies of the sandbox's config: metrics-on and metrics-off differ only in
+# metrics.enabled (the cost of counting), master-only has read_write_split: false (every statement
+# to m1, nothing parsed: the cost of splitting, in proxy CPU per query).
 #
 # The proxy CPU per query leaves out each proxy's idle CPU (monitor, failover controller), measured
 # over 5 s before the runs. The metrics comparison alternates on/off runs --rounds times.
@@ -38,18 +39,22 @@ while [[ $# -gt 0 ]]; do
 done
 source "$ROOT/bench/sandbox.sh"
 
-# ---- two more proxies, metrics on and off, otherwise the sandbox's config -----------------------
+# ---- three more proxies from copies of the sandbox's config: metrics on and off (read/write
+# split), and master-only (read_write_split: false, metrics on) ---------------------------------
 CONFIG="$WORK/sandbox/tandem.yaml"
-declare -A MPORT=([metrics-on]=$((PROXY_PORT + 2)) [metrics-off]=$((PROXY_PORT + 3)))
+EXTRA_PROXIES="metrics-on metrics-off master-only"
+declare -A MPORT=([metrics-on]=$((PROXY_PORT + 2)) [metrics-off]=$((PROXY_PORT + 3)) [master-only]=$((PROXY_PORT + 4)))
 declare -A PID=([tandem]=$SANDBOX_PID) # bin/tandem execs the JVM: the sandbox's pid is the proxy's
-for mode in metrics-on metrics-off; do
+for mode in $EXTRA_PROXIES; do
   file="$WORK/sandbox/tandem-$mode.yaml" # next to the original: relative paths resolve the same
-  enabled=$([[ $mode == metrics-on ]] && echo true || echo false)
+  enabled=$([[ $mode == metrics-off ]] && echo false || echo true)
+  split=$([[ $mode == master-only ]] && echo false || echo true)
   sed -e "/^listen:/,/^[a-z]/ s/^  port: [0-9]*\$/  port: ${MPORT[$mode]}/" \
       -e "/^metrics:/,/^[a-z]/ s/^  enabled: .*/  enabled: $enabled/" \
+      -e "s/^  read_write_split: .*/  read_write_split: $split/" \
       -e "s/^  automatic: true\$/  automatic: false/" \
       -e "s/^  journal: .*/  journal: tandem-failover-$mode.journal/" "$CONFIG" > "$file"
-  for want in "  port: ${MPORT[$mode]}" "  enabled: $enabled" "  automatic: false"; do
+  for want in "  port: ${MPORT[$mode]}" "  enabled: $enabled" "  read_write_split: $split" "  automatic: false"; do
     [[ $(grep -c "^$want\b" "$file") == 1 ]] || {
       echo "could not set '$want' in a copy of $CONFIG:" >&2; cat "$CONFIG" >&2; exit 1; }
   done
@@ -57,7 +62,7 @@ for mode in metrics-on metrics-off; do
   PID[$mode]=$!
   EXTRA_PIDS+=($!)
 done
-for mode in metrics-on metrics-off; do
+for mode in $EXTRA_PROXIES; do
   for i in $(seq 1 120); do
     if (exec 3<>"/dev/tcp/127.0.0.1/${MPORT[$mode]}") 2>/dev/null; then break; fi
     kill -0 "${PID[$mode]}" 2>/dev/null && ((i < 120)) || {
@@ -72,6 +77,7 @@ cpu_ticks() { # pid -> utime + stime in clock ticks
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 TARGETS="direct:$BASE_PORT tandem:$PROXY_PORT metrics-on:${MPORT[metrics-on]} metrics-off:${MPORT[metrics-off]}"
+TARGETS="$TARGETS master-only:${MPORT[master-only]}"
 if command -v haproxy >/dev/null; then
   cat > "$WORK/haproxy.cfg" <<CFG
 global
@@ -99,15 +105,15 @@ run() { # target port threads -> "tps avg_ms total_queries"
 }
 
 echo "warm-up ..."
-for port in $PROXY_PORT ${MPORT[metrics-on]} ${MPORT[metrics-off]}; do
+for port in $PROXY_PORT ${MPORT[metrics-on]} ${MPORT[metrics-off]} ${MPORT[master-only]}; do
   "${SB[@]}" --mysql-port="$port" --threads=8 --time=5 "$TEST" run >/dev/null 2>&1
 done
 
 # idle CPU of each proxy (monitor, failover controller, metrics), subtracted from what a run costs
 declare -A IDLE
-for name in tandem metrics-on metrics-off; do IDLE[$name]=$(cpu_ticks "${PID[$name]}"); done
+for name in tandem $EXTRA_PROXIES; do IDLE[$name]=$(cpu_ticks "${PID[$name]}"); done
 sleep 5
-for name in tandem metrics-on metrics-off; do
+for name in tandem $EXTRA_PROXIES; do
   IDLE[$name]=$(awk -v t=$(($(cpu_ticks "${PID[$name]}") - IDLE[$name])) 'BEGIN {print t / 5}') # ticks per second
 done
 
