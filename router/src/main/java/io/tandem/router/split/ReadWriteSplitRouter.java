@@ -84,7 +84,18 @@ public final class ReadWriteSplitRouter implements SessionRouter {
    */
   private boolean pinnedToMaster;
   private BackendDefinition previous;
+  /** Prepared statements whose classification a session keeps (see {@link #classifyPrepared}). */
+  private static final int PREPARED_CACHE = 8;
   private StatementTraits routing;
+  /**
+   * The classifications of the session's recently executed prepared statements, by the identity of
+   * their SQL text (a statement keeps one String for its life): an execution is routed without
+   * lexing its text again. Allocated at the first execution.
+   */
+  private String[] preparedSql;
+  private StatementTraits[] preparedTraits;
+  private int preparedNext;
+
   /** The digest of the statement routed last, or null after another command. */
   private String digest;
   /** The code of the last command routed by {@link #routeCommand(int)} (COM_QUERY for statements). */
@@ -253,7 +264,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
 
   @Override
   public Route routeExecute(String sql) {
-    StatementTraits t = classifier.classify(sql);
+    StatementTraits t = classifyPrepared(sql);
     routing = t;
     digest = t.digest();
     lastCommand = CommandCode.STMT_EXECUTE;
@@ -283,6 +294,23 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     // or while there is none, a replica
     BackendDefinition target = writerOrReplica();
     return routeTo(target, false);
+  }
+
+  private StatementTraits classifyPrepared(String sql) {
+    if (preparedSql == null) {
+      preparedSql = new String[PREPARED_CACHE];
+      preparedTraits = new StatementTraits[PREPARED_CACHE];
+    }
+    for (int i = 0; i < PREPARED_CACHE; i++) {
+      if (preparedSql[i] == sql) {
+        return preparedTraits[i];
+      }
+    }
+    StatementTraits t = classifier.classify(sql);
+    preparedSql[preparedNext] = sql;
+    preparedTraits[preparedNext] = t;
+    preparedNext = (preparedNext + 1) % PREPARED_CACHE;
+    return t;
   }
 
   @Override
