@@ -5,11 +5,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.tandem.proxy.frontend.SessionOpener;
 import io.tandem.proxy.protocol.Capabilities;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.ErrorCode;
+import io.tandem.proxy.protocol.PacketDecoder;
 import io.tandem.proxy.protocol.Packets;
 import io.tandem.proxy.protocol.ResultSetWriter;
 import io.tandem.proxy.protocol.ServerStatus;
@@ -96,10 +98,15 @@ final class AdminSession extends ChannelInboundHandlerAdapter implements Session
     ch.config().setAutoRead(true);
   }
 
+  /** {@code listen.read_timeout}: a client stopped in the middle of a packet is closed; an idle one may stay. */
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof IdleStateEvent) {
-      return; // an operator's session may stay idle; a half-sent packet is caught by the read timeout below
+    if (event instanceof IdleStateEvent idle) {
+      PacketDecoder decoder = ctx.pipeline().get(PacketDecoder.class);
+      if (idle.state() == IdleState.READER_IDLE && decoder != null && decoder.hasPartialFrame()) {
+        ctx.close();
+      }
+      return;
     }
     ctx.fireUserEventTriggered(event);
   }
