@@ -8,7 +8,7 @@
 # itself) and SELECT 1 on a sample of 400 (each holds a backend connection afterwards; the servers
 # allow 500). The client is a small asyncio program (python3 standard library only).
 #
-#   bench/connections.sh [--connections N] [--hold S] [--concurrency C] [--base-port P] [--port N]
+#   bench/connections.sh [--connections N] [--hold S] [--concurrency C] [--schema S] [--base-port P] [--port N]
 #
 # Prints the proxy's JVM options and open-files limit; connections opened and failures by error
 # code; the proxy's RSS (VmRSS) once it is up, after opening and after the hold, and two readings
@@ -22,7 +22,9 @@
 # session's read-timeout timer), so RSS keeps rising during a hold until the heap G1 has committed
 # is all touched (minutes); a longer --hold shows that plateau. The heap lines are jcmd GC.heap_info.
 # --connections N: client connections (default 10000). --hold S: seconds they stay idle (default 30).
-# --concurrency C: logins, pings and queries in flight at once (default 200). --base-port P: m1 on
+# --concurrency C: logins, pings and queries in flight at once (default 200). --schema S: the clients
+# log in naming schema S (the proxy checks it on a server connection, then gives that back: the
+# script prints how many server connections user app holds on m1 after the hold). --base-port P: m1 on
 # P, m2..r2 on P+1..P+3 (default 27306). --port N: the measured proxy (default 26133; the sandbox's
 # own proxy on N+1). The script raises `ulimit -n` to 65536 (or the hard limit, and says so); the
 # client and the proxy each need a bit more than N descriptors.
@@ -35,6 +37,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONNECTIONS=10000
 HOLD=30
 CONCURRENCY=200
+SCHEMA=""
 BASE_PORT=27306
 PORT=26133
 while [[ $# -gt 0 ]]; do
@@ -42,9 +45,10 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --hold) HOLD="$2"; shift 2 ;;
     --concurrency) CONCURRENCY="$2"; shift 2 ;;
+    --schema) SCHEMA="$2"; shift 2 ;;
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -123,19 +127,20 @@ echo "proxy $(grep '^Max open files' "/proc/$CONN_PROXY_PID/limits" | tr -s ' ')
 sleep 3   # let the monitor's first checks and startup settle before the first RSS reading
 
 set +e
-"$PYTHON" - "$PORT" "$CONN_PROXY_PID" "$CONNECTIONS" "$HOLD" "$CONCURRENCY" <<'PY' &
+"$PYTHON" - "$PORT" "$CONN_PROXY_PID" "$CONNECTIONS" "$HOLD" "$CONCURRENCY" "$BASE_PORT" "$SQL_CLIENT" "$SCHEMA" <<'PY' &
 import asyncio, errno, hashlib, os, random, shutil, signal, struct, subprocess, sys, time
 from collections import Counter
 
 signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C: no traceback, the script's trap cleans up
-PORT, PID, N, HOLD, CONC = (int(a) for a in sys.argv[1:6])
+PORT, PID, N, HOLD, CONC, M1_PORT = (int(a) for a in sys.argv[1:7])
+SQL_CLIENT, SCHEMA = sys.argv[7], sys.argv[8].encode()
 USER, PASSWORD = b"app", b"app"
 WARMUP = 200           # logins (and pings) opened and closed before the after-GC baseline
 SAMPLE = 400           # connections that also run SELECT 1 (each then holds a backend connection)
 TIMEOUT = 30.0         # s for one login, ping or query
 TARGET_CONNS, TARGET_BYTES = 10_000, 300_000_000
 CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_PLUGIN_AUTH = 0x200, 0x8000, 0x80000
-CAPS = CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH
+CAPS = CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH | (0x08 if SCHEMA else 0)  # CONNECT_WITH_DB
 UTF8MB4_GENERAL_CI = 45
 
 class ServerError(Exception):
@@ -203,7 +208,7 @@ async def login():
         plugin = g[i:g.index(0, i)] if 0 in g[i:] else g[i:]
         auth = native_password(PASSWORD, scramble) if plugin == b"mysql_native_password" else b""
         c.send(seq + 1, struct.pack("<IIB23x", CAPS, 1 << 24, UTF8MB4_GENERAL_CI) + USER + b"\0"
-               + bytes([len(auth)]) + auth + b"mysql_native_password\0")
+               + bytes([len(auth)]) + auth + (SCHEMA + b"\0" if SCHEMA else b"") + b"mysql_native_password\0")
         while True:
             seq, p = await c.packet()
             if p[0] == 0x00:
@@ -351,6 +356,11 @@ async def main():
     print(f"proxy RSS after the hold: {mib(rss_hold)}  (threads {status('Threads')}, open files {fds()}; {heap()})",
           flush=True)
     rss_gc = gc_rss("after the hold")
+    held = subprocess.run([SQL_CLIENT, "-h127.0.0.1", f"-P{M1_PORT}", "-uroot", "--skip-ssl", "-N", "-B", "-e",
+                           "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'app'"],
+                          capture_output=True, text=True).stdout.strip()
+    print(f"server connections of user app on m1 after the hold: {held} (for {len(conns)} idle clients"
+          f"{', logged in naming schema ' + SCHEMA.decode() if SCHEMA else ', no schema'})", flush=True)
 
     pinged = await each(conns, ping)
     ping_failures = Counter(k for _, k in pinged if k)
