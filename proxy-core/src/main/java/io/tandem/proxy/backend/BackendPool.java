@@ -96,13 +96,10 @@ public final class BackendPool {
     }
     c.execute(CommandCode.RESET_CONNECTION, new byte[0]).addListener(f -> {
       if (f.isSuccess() && f.getNow() == null && c.isOpen()) {
-        ArrayDeque<BackendConnection> queue = idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>());
-        if (queue.size() < settings.effectiveMaxIdlePerKey()) {
-          c.markIdle(System.nanoTime());
-          queue.addFirst(c);
-          return;
-        }
-      } else if (f.isSuccess() && f.getNow() != null) {
+        keepIdle(c);
+        return;
+      }
+      if (f.isSuccess() && f.getNow() != null) {
         log.warn("backend {}: reset failed: {}", c.backend().name(), f.getNow());
       }
       c.close();
@@ -119,6 +116,11 @@ public final class BackendPool {
       c.close();
       return;
     }
+    keepIdle(c);
+  }
+
+  /** Pools a clean connection (newest first), or closes it when its key has enough idle ones. */
+  private void keepIdle(BackendConnection c) {
     ArrayDeque<BackendConnection> queue = idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>());
     if (queue.size() >= settings.effectiveMaxIdlePerKey()) {
       c.close();
