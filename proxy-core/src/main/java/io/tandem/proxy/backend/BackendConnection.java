@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Promise;
 import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.metrics.BackendMeter;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.protocol.Packets;
 import io.tandem.proxy.protocol.ResponseTracker;
@@ -23,6 +24,8 @@ public final class BackendConnection {
   private final long threadId;
   private final String serverVersion;
   private final ResponseTracker tracker;
+  /** The meter of the connection's backend ({@link BackendMeter#NONE} when the connector meters nothing). */
+  private final BackendMeter meter;
   private ResponseSink sink;
   private String schema;
   private boolean broken;
@@ -39,6 +42,13 @@ public final class BackendConnection {
     this.schema = schema;
     this.tracker = new ResponseTracker(
         (key.capabilities() & io.tandem.proxy.protocol.Capabilities.DEPRECATE_EOF) != 0);
+    TrafficMeter traffic = channel.pipeline().get(TrafficMeter.class);
+    this.meter = traffic == null ? BackendMeter.NONE : traffic.meter();
+  }
+
+  /** The meter the commands run on this connection count on (looked up once, not per command). */
+  public BackendMeter meter() {
+    return meter;
   }
 
   public BackendDefinition backend() {

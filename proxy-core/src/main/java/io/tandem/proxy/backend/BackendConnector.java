@@ -14,13 +14,13 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.BackendTls;
-import io.tandem.proxy.transport.Transport;
+import io.tandem.proxy.metrics.BackendMeter;
 import io.tandem.proxy.protocol.PacketDecoder;
+import io.tandem.proxy.transport.Transport;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.Function;
-import io.tandem.proxy.metrics.BackendMeter;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.net.ssl.SSLException;
 
 /** Opens and logs in backend connections on a given event loop, within the connect timeout. */

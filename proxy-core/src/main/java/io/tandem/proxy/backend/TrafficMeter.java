@@ -15,6 +15,10 @@ final class TrafficMeter extends ChannelDuplexHandler {
     this.meter = meter;
   }
 
+  BackendMeter meter() {
+    return meter;
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     meter.connections(1);

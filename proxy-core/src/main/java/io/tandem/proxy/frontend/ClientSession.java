@@ -591,7 +591,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     }
     String name = lost == null ? "?" : lost.backend().name();
     if (lost != null) {
-      context.metrics.backend(name).failed();
+      lost.meter().failed();
     }
     log.warn("client {}: backend {} lost during a command: {}", connectionId, lost, cause.getMessage());
     if (relayedAny || localInfile || closing) {
@@ -632,7 +632,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     } else {
       where = ranOn.backend().role() == BackendDefinition.Role.REPLICA ? ProxyMetrics.Where.REPLICA
           : ProxyMetrics.Where.WRITER;
-      meter = context.metrics.backend(ranOn.backend().name());
+      meter = ranOn.meter();
     }
     ProxyMetrics.Kind kind = switch (current.code()) {
       case CommandCode.QUERY -> ranOn != null && commandRelay.route() != null && commandRelay.route().sessionCommand()

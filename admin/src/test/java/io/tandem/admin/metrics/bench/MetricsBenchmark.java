@@ -50,7 +50,7 @@ public class MetricsBenchmark {
   private static long command(ProxyMetrics m, BackendMeter meter, long nanos) {
     meter.sent(48);
     meter.received(211);
-    m.commandDone(ProxyMetrics.Where.REPLICA, m.backend("r1"), ProxyMetrics.Kind.QUERY, false, nanos);
+    m.commandDone(ProxyMetrics.Where.REPLICA, meter, ProxyMetrics.Kind.QUERY, false, nanos);
     if (m.digestsStatements()) {
       m.statementDone(DIGEST, "r1", 1, false, nanos);
     }
