@@ -213,11 +213,8 @@ public final class FailoverController implements AutoCloseable {
   }
 
   /** A change of a backend's health the monitor saw: kept in {@link #events()} (the monitor logged it). */
-  public synchronized void healthEvent(String text) {
-    events.addLast(new Event(Instant.now(), text));
-    while (events.size() > MAX_EVENTS) {
-      events.removeFirst();
-    }
+  public void healthEvent(String text) {
+    remember(text);
   }
 
   /** Test hook: runs after each journaled step of a promotion; throwing stops the promotion there. */
@@ -336,19 +333,13 @@ public final class FailoverController implements AutoCloseable {
   private void writerFailed(TopologySnapshot snapshot, WriterRole.State state, String problem) {
     BackendDefinition failed = state.writer();
     if (!settings.automatic()) {
-      if (!("manual:" + failed.name()).equals(lastLog)) {
-        refusals.increment();
-      }
-      once("manual:" + failed.name(), "%s failed (%s); automatic failover is off: waiting for an operator",
+      refusedOnce("manual:" + failed.name(), "%s failed (%s); automatic failover is off: waiting for an operator",
           failed.name(), problem);
       return;
     }
     String seen = othersStillReceive(snapshot, failed);
     if (seen != null) {
-      if (!("partition:" + failed.name()).equals(lastLog)) {
-        refusals.increment();
-      }
-      once("partition:" + failed.name(), "%s failed its checks from the proxy, but %s: a fault between the proxy"
+      refusedOnce("partition:" + failed.name(), "%s failed its checks from the proxy, but %s: a fault between the proxy"
           + " and %s, not failing over", failed.name(), seen, failed.name());
       return;
     }
@@ -590,8 +581,7 @@ public final class FailoverController implements AutoCloseable {
       journal.write(new Entry(epoch, to.name(), from.name(), to.name(), Step.PROMOTED));
       stepHook.after("promoted");
       writerRole.publish(new WriterRole.State(to, epoch, null, false));
-      promotions.increment();
-      lastPromotion = Instant.now();
+      promoted();
       event("step 3/4: %s takes writes (epoch %d), %d ms after the decision", to.name(), epoch,
           (System.nanoTime() - began) / 1_000_000);
       lastAutomaticFailover = System.nanoTime();
@@ -879,8 +869,7 @@ public final class FailoverController implements AutoCloseable {
     }
     journal.write(new Entry(epoch, to.name(), from.name(), to.name(), Step.PROMOTED));
     writerRole.publish(new WriterRole.State(to, epoch, null, false));
-    promotions.increment();
-    lastPromotion = Instant.now();
+    promoted();
     long pause = (System.nanoTime() - began) / 1_000_000;
     finishPromotion(from, to, epoch, true);
     return decide("switchover: %s takes writes (epoch %d); writes paused %d ms", to.name(), epoch, pause);
@@ -940,9 +929,28 @@ public final class FailoverController implements AutoCloseable {
     }
   }
 
-  private synchronized void event(String format, Object... args) {
+  /** A failure of the writer the controller decided not to fail over for: logged and counted once per episode. */
+  private void refusedOnce(String key, String format, Object... args) {
+    if (!key.equals(lastLog)) {
+      refusals.increment();
+    }
+    once(key, format, args);
+  }
+
+  private void event(String format, Object... args) {
     String text = String.format(format, args);
     log.warn(text);
+    remember(text);
+  }
+
+  /** A promotion published its writer: counted, and its time kept. */
+  private void promoted() {
+    promotions.increment();
+    lastPromotion = Instant.now();
+  }
+
+  /** Keeps {@code text} in the history (the last {@link #MAX_EVENTS}). */
+  private synchronized void remember(String text) {
     events.addLast(new Event(Instant.now(), text));
     while (events.size() > MAX_EVENTS) {
       events.removeFirst();
