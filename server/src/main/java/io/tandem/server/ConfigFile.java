@@ -3,12 +3,10 @@ package io.tandem.server;
 import io.tandem.admin.ConfigControl;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.config.UserAccount;
+import io.tandem.server.config.ConfigException;
 import io.tandem.server.config.ConfigLoader;
 import io.tandem.server.config.RoutingConfig;
 import io.tandem.server.config.TandemConfig;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +14,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * The configuration file of a running stack, for {@code SHOW CONFIG} and {@code RELOAD CONFIG}.
@@ -44,7 +39,13 @@ final class ConfigFile implements ConfigControl {
     this.file = file.toAbsolutePath().normalize();
     this.current = config;
     this.stack = stack;
-    this.tree = readTree();
+    Object document;
+    try {
+      document = ConfigLoader.loadWithDocument(this.file).document();
+    } catch (ConfigException e) {
+      document = null; // changed since it was loaded: SHOW CONFIG shows only the file name until a reload
+    }
+    this.tree = document;
   }
 
   @Override
@@ -57,7 +58,8 @@ final class ConfigFile implements ConfigControl {
 
   @Override
   public synchronized List<String> reload() throws Exception {
-    TandemConfig next = ConfigLoader.load(file); // throws with every problem of a bad file
+    ConfigLoader.Loaded loaded = ConfigLoader.loadWithDocument(file); // throws with every problem of a bad file
+    TandemConfig next = loaded.config();
     List<String> restart = needsRestart(current, next);
     if (!restart.isEmpty()) {
       throw new IllegalArgumentException("these changes need a restart: " + String.join("; ", restart));
@@ -81,7 +83,7 @@ final class ConfigFile implements ConfigControl {
       stack.adminServer().reload(next.admin().users(), next.proxy().clientLimits());
     }
     current = next;
-    tree = readTree();
+    tree = loaded.document();
     if (changes.isEmpty()) {
       changes.add("nothing changed");
     }
@@ -163,15 +165,6 @@ final class ConfigFile implements ConfigControl {
     }
     if (!removed.isEmpty()) {
       changes.add(key + ": removed " + String.join(", ", removed) + " (their sessions stay until they leave)");
-    }
-  }
-
-  private Object readTree() {
-    try {
-      String text = Files.readString(file, StandardCharsets.UTF_8);
-      return new Load(LoadSettings.builder().setSchema(new CoreSchema()).build()).loadFromString(text);
-    } catch (IOException | RuntimeException e) {
-      return null;
     }
   }
 

@@ -24,6 +24,14 @@ public final class ConfigLoader {
 
   /** Loads {@code file}; relative paths inside it resolve against its directory. */
   public static TandemConfig load(Path file) throws ConfigException {
+    return loadWithDocument(file).config();
+  }
+
+  /** A validated config and the YAML document it was read from (plain maps, lists and scalars). */
+  public record Loaded(TandemConfig config, Object document) {}
+
+  /** As {@link #load}, also giving the YAML document (for showing the file as it was read). */
+  public static Loaded loadWithDocument(Path file) throws ConfigException {
     Path absolute = file.toAbsolutePath().normalize();
     String text;
     try {
@@ -33,7 +41,8 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException("cannot read config file " + absolute + ": " + e.getMessage());
     }
-    return parse(text, absolute.getParent(), absolute.toString());
+    Object document = document(text, absolute.toString());
+    return new Loaded(new TandemConfigReader(absolute.getParent()).read(document), document);
   }
 
   /**
@@ -46,17 +55,19 @@ public final class ConfigLoader {
   }
 
   private static TandemConfig parse(String yaml, Path baseDir, String label) throws ConfigException {
+    return new TandemConfigReader(baseDir).read(document(yaml, label));
+  }
+
+  private static Object document(String yaml, String label) throws ConfigException {
     LoadSettings settings = LoadSettings.builder()
         .setLabel(label)
         .setSchema(new CoreSchema())
         .setAllowDuplicateKeys(false)
         .build();
-    Object document;
     try {
-      document = new Load(settings).loadFromString(yaml);
+      return new Load(settings).loadFromString(yaml);
     } catch (YamlEngineException e) {
       throw new ConfigException("not valid YAML: " + e.getMessage().strip());
     }
-    return new TandemConfigReader(baseDir).read(document);
   }
 }
