@@ -17,6 +17,7 @@ import io.tandem.proxy.protocol.ResultSetWriter;
 import io.tandem.proxy.protocol.ServerStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
@@ -31,6 +32,8 @@ final class AdminSession extends ChannelInboundHandlerAdapter implements Session
   private final Executor workers;
   private final AdminContext admin;
   private final boolean deprecateEof;
+  /** The session's last command on the workers (commands run one after the other). */
+  private CompletableFuture<Void> running = CompletableFuture.completedFuture(null);
 
   AdminSession(SessionOpener.Client client, AdminCommands commands, Executor workers, AdminContext admin) {
     this.client = client;
@@ -66,13 +69,14 @@ final class AdminSession extends ChannelInboundHandlerAdapter implements Session
           String sql = frame.toString(frame.readerIndex() + Packets.HEADER_SIZE + 1, length - 1,
               StandardCharsets.UTF_8);
           ch.config().setAutoRead(false);
-          workers.execute(() -> {
+          // after the session's previous command: commands pipelined in one read are answered in order
+          running = running.thenRunAsync(() -> {
             AdminResult result = commands.execute(sql, client.account().name());
             if (admin.metrics() != null) {
               admin.metrics().adminCommand(result instanceof AdminResult.Error);
             }
             ch.eventLoop().execute(() -> answer(ch, result));
-          });
+          }, workers);
         }
         default -> ch.writeAndFlush(Packets.error(ch.alloc(), 1, ErrorCode.UNKNOWN_COM, "Unknown command"));
       }
