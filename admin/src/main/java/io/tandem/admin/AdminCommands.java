@@ -40,7 +40,7 @@ final class AdminCommands {
           + " connections, commands, errors."},
       new String[] {"SHOW POOLS", "The proxy's connections to each backend: idle (pooled), busy (held by sessions),"
           + " bytes."},
-      new String[] {"SHOW SESSIONS", "Each client session: id, address, user, schema, backends, transaction, age,"
+      new String[] {"SHOW SESSIONS", "Each client session: id, address, user, schema, backends, what pins it to them, transaction, age,"
           + " running command."},
       new String[] {"SHOW QUERY DIGESTS [LIMIT n]", "Statements by digest (literals replaced), by total time:"
           + " count, total/avg/max time, rows, errors, where they ran (read/write split only)."},
@@ -224,13 +224,13 @@ final class AdminCommands {
       return error("sessions did not answer in time: " + e);
     }
     List<Column> columns = List.of(Column.integer("id"), Column.text("client"), Column.text("user"),
-        Column.text("schema"), Column.text("backends"), Column.integer("in_transaction"),
+        Column.text("schema"), Column.text("backends"), Column.text("pinned_by"), Column.integer("in_transaction"),
         Column.integer("age_seconds"), Column.text("command"), Column.decimal("command_seconds"));
     long now = System.currentTimeMillis();
     List<List<String>> rows = new ArrayList<>();
     for (SessionInfo s : sessions) {
       rows.add(Arrays.asList(Long.toString(s.id()), s.clientAddress(), s.user(), s.schema(),
-          String.join(",", s.backends()), s.inTransaction() ? "1" : "0",
+          String.join(",", s.backends()), String.join(",", s.pins()), s.inTransaction() ? "1" : "0",
           Long.toString((now - s.connectedAtMillis()) / 1000), s.command(),
           s.command() == null ? null : String.format(Locale.ROOT, "%.3f", s.commandMillis() / 1000.0)));
     }

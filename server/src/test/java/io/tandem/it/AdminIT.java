@@ -379,7 +379,7 @@ class AdminIT {
       });
       Table sessions = await("SHOW SESSIONS shows the SLEEP", () -> admin.cliQuery("SHOW SESSIONS"),
           t -> t.hasRow(id) && t.get(id, "command") != null && t.get(id, "command").contains("SLEEP"));
-      assertThat(sessions.columns()).containsExactly("id", "client", "user", "schema", "backends", "in_transaction",
+      assertThat(sessions.columns()).containsExactly("id", "client", "user", "schema", "backends", "pinned_by", "in_transaction",
           "age_seconds", "command", "command_seconds");
       assertThat(sessions.get(id, "command")).isEqualTo("SELECT SLEEP(20)");
       assertThat(sessions.get(id, "user")).isEqualTo("app");

@@ -4,6 +4,7 @@ import io.prometheus.client.Collector;
 import io.tandem.admin.AdminContext;
 import io.tandem.admin.BackendView;
 import io.tandem.proxy.metrics.ProxyMetrics;
+import io.tandem.proxy.session.PinReason;
 import io.tandem.router.failover.FailoverController;
 import io.tandem.router.split.RoutingCounters;
 import java.time.Instant;
@@ -53,6 +54,17 @@ public final class TandemCollector extends Collector {
       refused.add(sample("tandem_client_connections_refused_total", m.refused(r), "reason", label(r)));
     }
     out.add(counter("tandem_client_connections_refused", "Client connections refused before or at login, by reason.", refused));
+    List<MetricFamilySamples.Sample> pins = new ArrayList<>();
+    for (PinReason r : PinReason.values()) {
+      pins.add(sample("tandem_session_pins_total", m.pins(r), "reason", r.label()));
+    }
+    out.add(counter("tandem_session_pins", "Times a client session started keeping its backend connections between"
+        + " commands (no multiplexing), by reason.", pins));
+    out.add(counter("tandem_multiplexed_releases", "Times a client session gave its backend connections back to the"
+        + " pool between two commands.", sample("tandem_multiplexed_releases_total", m.multiplexedReleases())));
+    out.add(counter("tandem_pool_state_replays", "Pooled backend connections a session had to reset or bring to its"
+        + " state before use (none when one in its state was idle).",
+        sample("tandem_pool_state_replays_total", m.stateReplays())));
   }
 
   private void commands(List<MetricFamilySamples> out) {

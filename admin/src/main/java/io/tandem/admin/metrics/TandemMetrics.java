@@ -2,6 +2,7 @@ package io.tandem.admin.metrics;
 
 import io.tandem.proxy.metrics.BackendMeter;
 import io.tandem.proxy.metrics.ProxyMetrics;
+import io.tandem.proxy.session.PinReason;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,9 @@ public final class TandemMetrics implements ProxyMetrics {
   private final Map<String, BackendTraffic> backends = new ConcurrentHashMap<>();
   private final LongAdder adminOk = new LongAdder();
   private final LongAdder adminFailed = new LongAdder();
+  private final LongAdder[] pins = adders(PinReason.values().length);
+  private final LongAdder multiplexed = new LongAdder();
+  private final LongAdder stateReplayed = new LongAdder();
   private final QueryDigests digests;
 
   /** @param digestStatements whether statement digests are kept ({@code SHOW QUERY DIGESTS}) */
@@ -78,6 +82,36 @@ public final class TandemMetrics implements ProxyMetrics {
   public BackendTraffic backend(String name) {
     BackendTraffic t = backends.get(name);
     return t != null ? t : backends.computeIfAbsent(name, n -> new BackendTraffic());
+  }
+
+  @Override
+  public void pinned(PinReason reason) {
+    pins[reason.ordinal()].increment();
+  }
+
+  @Override
+  public void multiplexed() {
+    multiplexed.increment();
+  }
+
+  @Override
+  public void stateReplayed() {
+    stateReplayed.increment();
+  }
+
+  /** Times sessions started keeping their connections for {@code reason}. */
+  public long pins(PinReason reason) {
+    return pins[reason.ordinal()].sum();
+  }
+
+  /** Times sessions gave their connections back between commands. */
+  public long multiplexedReleases() {
+    return multiplexed.sum();
+  }
+
+  /** Pooled connections that had to be reset or brought to a session's state before use. */
+  public long stateReplays() {
+    return stateReplayed.sum();
   }
 
   /** An admin command was answered. */

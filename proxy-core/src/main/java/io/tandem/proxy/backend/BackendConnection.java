@@ -31,6 +31,15 @@ public final class BackendConnection {
   private boolean broken;
   private long idleSince;
   private int historyApplied;
+  /**
+   * The session state the connection is in ({@code SessionState#key()}): a session in the same
+   * state takes it as it is; null after login or a reset (the login's collation, its schema).
+   */
+  private String state;
+  /** The client session that took it last (its connection id), or -1. */
+  private long owner = -1;
+  /** Idle in its pool. */
+  private boolean pooled;
 
   BackendConnection(Channel channel, BackendDefinition backend, PoolKey key, long threadId,
       String serverVersion, String schema) {
@@ -113,6 +122,43 @@ public final class BackendConnection {
 
   void markIdle(long nanos) {
     idleSince = nanos;
+  }
+
+  /** The session state the connection was left in, or null for none (fresh or reset). */
+  public String state() {
+    return state;
+  }
+
+  public void state(String state) {
+    this.state = state;
+  }
+
+  /** The client session that took the connection last (its connection id), or -1. */
+  public long owner() {
+    return owner;
+  }
+
+  public void owner(long owner) {
+    this.owner = owner;
+  }
+
+  /** Idle in its pool (not taken by any session). */
+  public boolean pooled() {
+    return pooled;
+  }
+
+  void pooled(boolean pooled) {
+    this.pooled = pooled;
+  }
+
+  /** Warnings the last response announced (SHOW WARNINGS on this connection has something to show). */
+  public int warnings() {
+    return tracker.warnings();
+  }
+
+  /** The insert id the last response carried, or 0. */
+  public long insertId() {
+    return tracker.insertId();
   }
 
   /** Rows the last (or current) response carried so far. */

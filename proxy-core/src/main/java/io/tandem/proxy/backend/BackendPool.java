@@ -42,31 +42,122 @@ public final class BackendPool {
   }
 
   /**
-   * A connection for {@code key}, preferring an idle one already in {@code schema}. A pooled
-   * connection in another schema is switched with COM_INIT_DB; a new one logs in with it.
+   * A connection for {@code key} in {@code schema} that is fresh (logged in or reset: no session
+   * state on it). A pooled connection in another schema is switched with COM_INIT_DB, one left
+   * with a session's state on it is reset first; a new one logs in with the schema.
    */
   public Future<BackendConnection> acquire(BackendDefinition backend, BackendCredentials credentials,
       PoolKey key, String schema) {
+    return acquire(backend, credentials, key, schema, null, -1, null);
+  }
+
+  /**
+   * A connection for {@code key} in {@code schema}, either already in the session state
+   * {@code state} ({@link BackendConnection#state()}; null: fresh) — the caller then has nothing
+   * to replay — or fresh, to be brought to it. Prefers {@code preferred} (the connection the
+   * session {@code owner} gave back last) when nobody took it since, then the newest idle one in
+   * that state. Every connection handed out belongs to {@code owner} until it comes back.
+   */
+  public Future<BackendConnection> acquire(BackendDefinition backend, BackendCredentials credentials,
+      PoolKey key, String schema, String state, long owner, BackendConnection preferred) {
     ArrayDeque<BackendConnection> queue = idle.get(key);
-    BackendConnection candidate = null;
-    if (queue != null) {
-      for (Iterator<BackendConnection> it = queue.iterator(); it.hasNext(); ) {
+    if (queue != null && !queue.isEmpty()) {
+      BackendConnection found = null;
+      if (preferred != null && preferred.pooled() && preferred.owner() == owner && preferred.isOpen()
+          && preferred.key().equals(key) && inState(preferred, schema, state)) {
+        queue.removeFirstOccurrence(preferred);
+        found = preferred;
+      }
+      BackendConnection otherSchema = null;
+      BackendConnection otherState = null;
+      for (Iterator<BackendConnection> it = queue.iterator(); found == null && it.hasNext(); ) {
         BackendConnection c = it.next();
         if (!c.isOpen()) {
           it.remove();
-        } else if (Objects.equals(c.schema(), schema)) {
+          c.pooled(false);
+        } else if (inState(c, schema, state)) {
           it.remove();
-          return loop.newSucceededFuture(c);
-        } else if (candidate == null && schema != null) {
-          candidate = c;
+          found = c;
+        } else if (c.state() == null) {
+          if (otherSchema == null && schema != null) {
+            otherSchema = c;
+          }
+        } else if (otherState == null && (schema != null || c.schema() == null)) {
+          otherState = c;
         }
       }
+      if (found != null) {
+        return handOut(found, owner);
+      }
+      if (otherSchema != null) {
+        queue.remove(otherSchema);
+        return switchSchema(handOut(otherSchema, owner).getNow(), schema);
+      }
+      if (otherState != null) {
+        queue.remove(otherState);
+        return resetFor(handOut(otherState, owner).getNow(), schema);
+      }
     }
-    if (candidate != null) {
-      queue.remove(candidate);
-      return switchSchema(candidate, schema);
+    return connector.connect(loop, backend, credentials, key, schema).addListener(f -> {
+      if (f.isSuccess()) {
+        ((BackendConnection) f.getNow()).owner(owner);
+      }
+    });
+  }
+
+  /**
+   * Takes {@code c} back for {@code owner} if it is idle here under {@code key}, in {@code schema}
+   * and {@code state}, and nobody took it since {@code owner} gave it back. Returns whether it did.
+   */
+  public boolean reclaim(BackendConnection c, PoolKey key, String schema, String state, long owner) {
+    if (!c.pooled() || c.owner() != owner || !c.isOpen() || !c.key().equals(key) || !inState(c, schema, state)) {
+      return false;
     }
-    return connector.connect(loop, backend, credentials, key, schema);
+    ArrayDeque<BackendConnection> queue = idle.get(key);
+    if (queue == null || !queue.removeFirstOccurrence(c)) {
+      return false;
+    }
+    c.pooled(false);
+    return true;
+  }
+
+  private static boolean inState(BackendConnection c, String schema, String state) {
+    return Objects.equals(c.state(), state) && Objects.equals(c.schema(), schema);
+  }
+
+  private Future<BackendConnection> handOut(BackendConnection c, long owner) {
+    c.pooled(false);
+    c.owner(owner);
+    return loop.newSucceededFuture(c);
+  }
+
+  /**
+   * Takes another session's state off {@code c} (COM_RESET_CONNECTION), then puts it in
+   * {@code schema} again — a reset keeps the schema but not its character set.
+   */
+  private Future<BackendConnection> resetFor(BackendConnection c, String schema) {
+    Promise<BackendConnection> promise = loop.newPromise();
+    c.execute(CommandCode.RESET_CONNECTION, new byte[0]).addListener(f -> {
+      if (f.isSuccess() && f.getNow() == null && c.isOpen()) {
+        c.state(null);
+        if (schema == null) {
+          promise.setSuccess(c);
+        } else {
+          switchSchema(c, schema).addListener(s -> {
+            if (s.isSuccess()) {
+              promise.setSuccess(c);
+            } else {
+              promise.setFailure(s.cause());
+            }
+          });
+        }
+        return;
+      }
+      c.close();
+      promise.setFailure(f.isSuccess()
+          ? new BackendException(c.backend().name(), (Packets.ErrorInfo) f.getNow()) : f.cause());
+    });
+    return promise;
   }
 
   private Future<BackendConnection> switchSchema(BackendConnection c, String schema) {
@@ -78,7 +169,7 @@ public final class BackendPool {
             promise.setSuccess(c);
           } else if (f.isSuccess()) {
             // the server refused the schema (e.g. 1049); the connection itself is fine
-            idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>()).addFirst(c);
+            keepIdle(c);
             promise.setFailure(new BackendException(c.backend().name(), (Packets.ErrorInfo) f.getNow()));
           } else {
             c.close();
@@ -96,6 +187,7 @@ public final class BackendPool {
     }
     c.execute(CommandCode.RESET_CONNECTION, new byte[0]).addListener(f -> {
       if (f.isSuccess() && f.getNow() == null && c.isOpen()) {
+        c.state(null);
         keepIdle(c);
         return;
       }
@@ -119,6 +211,20 @@ public final class BackendPool {
     keepIdle(c);
   }
 
+  /**
+   * Gives back, between two commands of its session, a connection left in the session state
+   * {@code state} (null: fresh): pooled without a reset, for the next command of any session in
+   * that state (the same session most likely). Another session gets it only after a reset.
+   */
+  public void park(BackendConnection c, String state) {
+    if (!c.isOpen() || c.busy()) {
+      c.close();
+      return;
+    }
+    c.state(state);
+    keepIdle(c);
+  }
+
   /** Pools a clean connection (newest first), or closes it when its key has enough idle ones. */
   private void keepIdle(BackendConnection c) {
     ArrayDeque<BackendConnection> queue = idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>());
@@ -127,6 +233,7 @@ public final class BackendPool {
       return;
     }
     c.markIdle(System.nanoTime());
+    c.pooled(true);
     queue.addFirst(c);
   }
 
@@ -135,6 +242,7 @@ public final class BackendPool {
     for (ArrayDeque<BackendConnection> queue : idle.values()) {
       queue.removeIf(c -> {
         if (c.backend().name().equals(backend)) {
+          c.pooled(false);
           c.close();
           return true;
         }
@@ -152,7 +260,10 @@ public final class BackendPool {
 
   /** Closes every idle connection. */
   public void closeAll() {
-    idle.values().forEach(q -> q.forEach(BackendConnection::close));
+    idle.values().forEach(q -> q.forEach(c -> {
+      c.pooled(false);
+      c.close();
+    }));
     idle.clear();
   }
 
@@ -161,7 +272,9 @@ public final class BackendPool {
     for (ArrayDeque<BackendConnection> queue : idle.values()) {
       // oldest at the tail
       while (!queue.isEmpty() && (queue.peekLast().idleSince() < cutoff || !queue.peekLast().isOpen())) {
-        queue.pollLast().close();
+        BackendConnection c = queue.pollLast();
+        c.pooled(false);
+        c.close();
       }
     }
   }

@@ -23,6 +23,7 @@ import io.tandem.proxy.protocol.ServerStatus;
 import io.tandem.proxy.route.ReadYourWrites;
 import io.tandem.proxy.route.Route;
 import io.tandem.proxy.route.SessionRouter;
+import io.tandem.proxy.session.PinningStatements;
 import io.tandem.proxy.session.SessionState;
 import io.tandem.proxy.session.SessionStatements;
 import java.nio.ByteBuffer;
@@ -62,6 +63,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private static final int SESSION_STATUS = ServerStatus.IN_TRANS | ServerStatus.AUTOCOMMIT | 0x0200 | 0x2000;
   /** Bytes of pipelined commands waiting at which reading from the client stops (then resumes under half). */
   private static final long QUEUE_HIGH_BYTES = 16L * 1024 * 1024;
+  /** Bytes of a statement looked at for what pins the session to its connections (a statement's keywords come first). */
+  private static final int MAX_PIN_SCAN = 64 * 1024;
 
   private final ProxyContext context;
   private final Channel client;
@@ -74,6 +77,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private final SessionRouter router;
   private final WritePosition writePosition;
   private final CommandRelay commandRelay;
+  /** Whether the session may give its backend connections back between commands. */
+  private final ConnectionPins pins;
   /** The session's binary prepared statements. */
   private final PreparedStatements statements = new PreparedStatements();
 
@@ -115,7 +120,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     this.capabilities = capabilities;
     this.state = state;
     this.backends = new SessionBackends(context.pool(client.eventLoop()), client.eventLoop(), connectionId,
-        capabilities, credentials, state);
+        capabilities, credentials, state, context.metrics);
+    this.pins = new ConnectionPins(context.metrics, context.settings.pool().multiplexing(state.user()));
     this.router = context.routers.newSession(state.user());
     ReadYourWrites readYourWrites = router.readYourWrites();
     this.writePosition = new WritePosition(readYourWrites, backends, context.writerRole, connectionId);
@@ -221,6 +227,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       currentArgument = null;
       dispatch(current);
     }
+    if (current == null && queue.isEmpty() && !closing && !writePosition.reading() && !writePosition.pending()
+        && changeUser == null && !localInfile && pins.mayRelease() && backends.holdsAny()) {
+      backends.park();
+      context.metrics.multiplexed();
+    }
   }
 
   private void dispatch(ClientCommand command) {
@@ -279,6 +290,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         // kept in every routing mode: a statement is prepared again from it on another connection
         // (a replica, or a new writer after a failover)
         currentSql = command.text();
+        pins.scanned(PinningStatements.scan(currentSql));
         relay(command, router.routeCommand(code));
       }
       case CommandCode.STMT_EXECUTE -> onExecute(command);
@@ -326,6 +338,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   }
 
   private void onQuery(ClientCommand command) {
+    if (pins.mayScan()) {
+      ByteBuf frame = command.firstFrame();
+      int from = frame.readerIndex() + Packets.HEADER_SIZE + 1;
+      int to = from + Math.min(frame.readableBytes() - Packets.HEADER_SIZE - 1, MAX_PIN_SCAN);
+      pins.scanned(PinningStatements.scan(frame, from, to));
+    }
     if (command.length() > MAX_INSPECTED_STATEMENT) {
       // a huge statement (a bulk INSERT, a big literal) is not decoded nor parsed: as text it would
       // cost twice its size in heap and seconds of parsing; it goes to the writer as it is
@@ -538,6 +556,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case CommandCode.RESET_CONNECTION -> {
         state.reset();
         statements.clear();
+        pins.reset(context.settings.pool().multiplexing(state.user()));
       }
       case CommandCode.SET_OPTION -> state.multiStatements("0".equals(currentArgument));
       default -> { }
@@ -611,6 +630,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /** The command is answered: its frames go, and the next command may run. */
   void finishCommand() {
     if (current != null) {
+      pins.commandDone(state, ranOn, commandFailed, backends.untrackedHistory());
       countCommand();
       current.release();
       current = null;
@@ -667,7 +687,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     String clientAddress = address instanceof java.net.InetSocketAddress a
         ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(address);
     return new SessionInfo(connectionId, clientAddress, state.user(), state.schema(), backends.backendNames(),
-        state.inTransaction(), connectedAtMillis, command, runningMillis);
+        pins.labels(), state.inTransaction(), connectedAtMillis, command, runningMillis);
   }
 
   @Override
@@ -738,6 +758,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     statements.clear();
     state = new SessionState(user, collationId > 0 ? collationId : state.collationId(), schema);
     backends.userChanged(credentials, state);
+    pins.reset(context.settings.pool().multiplexing(user));
     return state;
   }
 

@@ -147,6 +147,11 @@ final class CommandRelay {
       next.accept(c);
       return;
     }
+    if (c == null && (c = backends.reclaim(target)) != null) {
+      backends.adopt(c); // the connection the session gave back after its last command, nobody took it since
+      next.accept(c);
+      return;
+    }
     if (c != null) {
       backends.lost(c);
       if (session.state().inTransaction()) {

@@ -9,6 +9,7 @@ import io.tandem.proxy.backend.BackendException;
 import io.tandem.proxy.backend.BackendPool;
 import io.tandem.proxy.backend.PoolKey;
 import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.metrics.ProxyMetrics;
 import io.tandem.proxy.protocol.Capabilities;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.session.SessionState;
@@ -53,9 +54,15 @@ final class SessionBackends {
   private final Map<BackendConnection, Integer> joinedAt = new IdentityHashMap<>();
   /** The session has ended; connections still arriving go back to the pool. */
   private boolean closed;
+  /** Session commands in {@link #history} that the state snapshot does not hold (a new connection replays the history). */
+  private int untracked;
+  /** The connection the session gave back last, by backend name: taken again first, with all it had, if nobody took it since. */
+  private final Map<String, BackendConnection> parked = new HashMap<>();
+  private final ProxyMetrics metrics;
 
   SessionBackends(BackendPool pool, EventLoop loop, long connectionId, int capabilities,
-      BackendCredentials credentials, SessionState state) {
+      BackendCredentials credentials, SessionState state, ProxyMetrics metrics) {
+    this.metrics = metrics;
     this.pool = pool;
     this.loop = loop;
     this.connectionId = connectionId;
@@ -130,6 +137,9 @@ final class SessionBackends {
    */
   void sessionCommand(String sql, boolean inSnapshot) {
     history.add(new SessionCommand(sql, inSnapshot));
+    if (!inSnapshot) {
+      untracked++;
+    }
     current.historyApplied(history.size());
   }
 
@@ -168,17 +178,76 @@ final class SessionBackends {
     });
   }
 
-  /** A backend connection brought to this session's state: pooled or new, then replayed. */
+  /**
+   * A backend connection brought to this session's state: one left in it by a session in the same
+   * state (this one most likely), or a fresh one (pooled or new) to which the state is replayed.
+   */
   Future<BackendConnection> acquire(BackendDefinition target) {
     Promise<BackendConnection> ready = loop.newPromise();
-    pool.acquire(target, credentials, poolKey(target), state.schema()).addListener(f -> {
-      if (!f.isSuccess()) {
-        ready.setFailure(f.cause());
-        return;
-      }
-      replay((BackendConnection) f.getNow(), state.replayStatements().iterator(), ready);
-    });
+    String wanted = stateKey();
+    pool.acquire(target, credentials, poolKey(target), state.schema(), wanted, connectionId, parked.get(target.name()))
+        .addListener(f -> {
+          if (!f.isSuccess()) {
+            ready.setFailure(f.cause());
+            return;
+          }
+          BackendConnection c = (BackendConnection) f.getNow();
+          if (wanted != null && wanted.equals(c.state())) {
+            ready.setSuccess(c);
+            return;
+          }
+          if (wanted != null) {
+            metrics.stateReplayed();
+          }
+          replay(c, state.replayStatements().iterator(), ready);
+        });
     return ready;
+  }
+
+  /** The session state's key for the pool, or null when the state is what a fresh connection has. */
+  private String stateKey() {
+    String key = state.key();
+    return key.equals(SessionState.freshKey(state.schema())) ? null : key;
+  }
+
+  /**
+   * The connection to {@code target} the session gave back last, taken again (with the answers
+   * to LAST_INSERT_ID(), FOUND_ROWS(), SHOW WARNINGS it holds) when it is still idle in the pool
+   * in the session's state and nobody took it since; else null.
+   */
+  BackendConnection reclaim(BackendDefinition target) {
+    BackendConnection c = parked.get(target.name());
+    if (c == null || !pool.reclaim(c, poolKey(target), state.schema(), stateKey(), connectionId)) {
+      return null;
+    }
+    return c;
+  }
+
+  /** The session holds a connection to some backend. */
+  boolean holdsAny() {
+    return !connections.isEmpty();
+  }
+
+  /** A session command the state snapshot does not hold was run: a new connection could not be brought to the session's state. */
+  boolean untrackedHistory() {
+    return untracked > 0;
+  }
+
+  /**
+   * Between two commands, with nothing tying the session to its connections: they go back to the
+   * pool as they are, in the session's state, and the session's next command takes one again
+   * (this one, if nobody took it meanwhile).
+   */
+  void park() {
+    String key = stateKey();
+    for (BackendConnection c : connections.values()) {
+      parked.put(c.backend().name(), c);
+      pool.park(c, key);
+    }
+    connections.clear();
+    joinedAt.clear();
+    history.clear();
+    current = null;
   }
 
   private void replay(BackendConnection c, Iterator<String> statements, Promise<BackendConnection> ready) {
@@ -249,6 +318,8 @@ final class SessionBackends {
     connections.clear();
     joinedAt.clear();
     history.clear();
+    untracked = 0;
+    parked.clear();
     current = null;
     this.credentials = credentials;
     this.state = state;
@@ -269,6 +340,7 @@ final class SessionBackends {
     }
     connections.clear();
     joinedAt.clear();
+    parked.clear();
     current = null;
   }
 

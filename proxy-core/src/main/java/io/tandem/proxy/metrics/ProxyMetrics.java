@@ -1,5 +1,7 @@
 package io.tandem.proxy.metrics;
 
+import io.tandem.proxy.session.PinReason;
+
 /**
  * What the protocol core reports as it works, for metrics and the admin interface. Called on
  * event loops, once or twice per command: implementations must not lock, block or allocate.
@@ -75,4 +77,13 @@ public interface ProxyMetrics {
   default BackendMeter backend(String name) {
     return BackendMeter.NONE;
   }
+
+  /** A session started keeping its backend connections between commands for {@code reason}. */
+  default void pinned(PinReason reason) { }
+
+  /** A session gave its backend connections back to the pool between two commands. */
+  default void multiplexed() { }
+
+  /** A session took a pooled connection that had to be reset or brought to its state first (not one already in it). */
+  default void stateReplayed() { }
 }

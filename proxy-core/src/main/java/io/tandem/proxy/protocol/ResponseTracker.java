@@ -48,6 +48,10 @@ public final class ResponseTracker {
   private int preparedParams;
   /** Rows of the current response (packets between the column definitions and the end). */
   private long rows;
+  /** The most warnings an OK/EOF of the current response announced. */
+  private int warnings;
+  /** The last non-zero insert id an OK of the current response carried, or 0. */
+  private long insertId;
 
   public ResponseTracker(boolean deprecateEof) {
     this.deprecateEof = deprecateEof;
@@ -61,6 +65,8 @@ public final class ResponseTracker {
     error = null;
     preparedStatementId = -1;
     rows = 0;
+    warnings = 0;
+    insertId = 0;
     Expect expect = expectationOf(commandCode);
     state = switch (expect) {
       case RESULT, PREPARE -> State.FIRST;
@@ -103,6 +109,16 @@ public final class ResponseTracker {
   /** Rows in the result sets of the response so far (a row of 16 MiB or more counts once per packet). */
   public long rows() {
     return rows;
+  }
+
+  /** Warnings the response announced (the most any of its OK/EOF packets did): SHOW WARNINGS has something to show. */
+  public int warnings() {
+    return warnings;
+  }
+
+  /** The insert id an OK of the response carried (LAST_INSERT_ID() now answers it), or 0. */
+  public long insertId() {
+    return insertId;
   }
 
   /** The ERR that ended the response, or null. */
@@ -267,14 +283,24 @@ public final class ResponseTracker {
     }
     int i = index + 1;
     i += Packets.lenencIntSize(buf, i);
+    if (buf.getUnsignedByte(index) == Packets.OK && i < buf.writerIndex()) {
+      long id = Packets.getLenencInt(buf, i);
+      if (id != 0) {
+        insertId = id;
+      }
+    }
     i += Packets.lenencIntSize(buf, i);
     if (i + 2 <= buf.writerIndex()) {
       status = buf.getUnsignedShortLE(i);
+    }
+    if (i + 4 <= buf.writerIndex()) {
+      warnings = Math.max(warnings, buf.getUnsignedShortLE(i + 2));
     }
   }
 
   private void readEofStatus(ByteBuf buf, int index, boolean complete) {
     if (complete && buf.getUnsignedByte(index) == Packets.EOF) {
+      warnings = Math.max(warnings, buf.getUnsignedShortLE(index + 1));
       status = buf.getUnsignedShortLE(index + 3);
     }
   }

@@ -23,6 +23,8 @@ public final class SessionState {
   private int serverStatus = ServerStatus.AUTOCOMMIT;
   private int preparedStatements;
   private Boolean multiStatements;
+  /** {@link #key()}, computed on demand; null after every change. */
+  private String key;
 
   public SessionState(String user, int collationId, String schema) {
     this.user = user;
@@ -44,6 +46,7 @@ public final class SessionState {
 
   public void schema(String schema) {
     this.schema = schema;
+    key = null;
   }
 
   public int serverStatus() {
@@ -52,6 +55,9 @@ public final class SessionState {
 
   /** Records the status flags of the last OK/EOF the server sent. */
   public void serverStatus(int status) {
+    if (((status ^ serverStatus) & ServerStatus.AUTOCOMMIT) != 0) {
+      key = null;
+    }
     this.serverStatus = status;
   }
 
@@ -77,9 +83,15 @@ public final class SessionState {
     return preparedStatements;
   }
 
+  /** Text-protocol statements are PREPAREd (and not deallocated). */
+  public boolean hasPreparedTexts() {
+    return !preparedTexts.isEmpty();
+  }
+
   /** A successful {@code SET NAMES ...} / {@code SET CHARACTER SET ...}: replayed verbatim. */
   public void charsetStatement(String sql) {
     this.charsetStatement = sql;
+    key = null;
   }
 
   /**
@@ -89,21 +101,25 @@ public final class SessionState {
   public void variable(String key, String sql) {
     variables.remove(key);
     variables.put(key, sql);
+    this.key = null;
   }
 
   /** A successful text {@code PREPARE name FROM ...}; replayed on new connections. */
   public void prepared(String name, String sql) {
     preparedTexts.remove(name);
     preparedTexts.put(name, sql);
+    key = null;
   }
 
   /** A successful {@code DEALLOCATE PREPARE name}. */
   public void deallocated(String name) {
     preparedTexts.remove(name);
+    key = null;
   }
 
   public void multiStatements(boolean on) {
     this.multiStatements = on;
+    key = null;
   }
 
   /** Null when the client never sent COM_SET_OPTION. */
@@ -119,6 +135,7 @@ public final class SessionState {
     serverStatus = ServerStatus.AUTOCOMMIT;
     preparedStatements = 0;
     multiStatements = null;
+    key = null;
   }
 
   /**
@@ -127,6 +144,34 @@ public final class SessionState {
    */
   public boolean pinned() {
     return inTransaction() || preparedStatements > 0;
+  }
+
+  /**
+   * What a backend connection brought to this state (or left in it by a session in it) is in:
+   * the schema, the replayed statements and the multi-statements option. Two sessions with equal
+   * keys can use each other's connections without a replay; a fresh session in a schema has the
+   * key of a fresh connection in it ({@link #freshKey}).
+   */
+  public String key() {
+    String k = key;
+    if (k == null) {
+      StringBuilder b = new StringBuilder();
+      b.append(schema == null ? "\u0001" : schema);
+      for (String statement : replayStatements()) {
+        b.append('\u0000').append(statement);
+      }
+      if (multiStatements != null) {
+        b.append('\u0000').append(multiStatements ? "+multi" : "-multi");
+      }
+      k = b.toString();
+      key = k;
+    }
+    return k;
+  }
+
+  /** The {@link #key()} of a connection that is fresh (logged in or reset) in {@code schema}. */
+  public static String freshKey(String schema) {
+    return schema == null ? "\u0001" : schema;
   }
 
   /** Statements that bring a freshly reset connection (same user, collation) to this state. */

@@ -38,6 +38,10 @@ public final class ConfigYaml {
         y.append("    native_hash: ").append(quote(u.nativeHash())).append('\n');
       }
       y.append("    auth_plugin: ").append(u.authPlugin().protocolName()).append('\n');
+      Boolean multiplexing = settings.pool().multiplexingByUser().get(u.name());
+      if (multiplexing != null) {
+        y.append("    multiplexing: ").append(multiplexing).append('\n');
+      }
     }
     y.append("backends:\n");
     for (BackendDefinition b : settings.backends()) {
@@ -52,6 +56,7 @@ public final class ConfigYaml {
     y.append("  connect_timeout: ").append(DurationFormat.format(pool.connectTimeout())).append('\n');
     y.append("  idle_timeout: ").append(DurationFormat.format(pool.idleTimeout())).append('\n');
     y.append("  max_idle_per_key: ").append(pool.effectiveMaxIdlePerKey()).append('\n');
+    y.append("  multiplexing: ").append(pool.multiplexing()).append('\n');
     y.append("tls:\n");
     FrontendTls frontend = settings.frontendTls();
     y.append("  frontend:\n");

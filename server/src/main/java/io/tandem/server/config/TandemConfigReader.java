@@ -72,9 +72,10 @@ final class TandemConfigReader {
     listen.rejectUnknownKeys();
     Integer workerThreads = root.integer("worker_threads", 0, 4096, 0);
     Map<String, UserRouting> userRoutes = new HashMap<>();
-    List<UserAccount> users = users(root, userRoutes);
+    Map<String, Boolean> userMultiplexing = new HashMap<>();
+    List<UserAccount> users = accounts(root.nonEmptySections("users", "user"), userRoutes, userMultiplexing);
     List<BackendDefinition> backends = backends(root);
-    PoolSettings pool = pool(root.section("pool"));
+    PoolSettings pool = pool(root.section("pool"), userMultiplexing);
     ConfigSection tls = root.section("tls");
     FrontendTls frontendTls = frontendTls(tls.section("frontend"));
     BackendTls backendTls = backendTls(tls.section("backend"));
@@ -98,7 +99,7 @@ final class TandemConfigReader {
   private AdminConfig admin(ConfigSection a) {
     String host = a.string("host", AdminConfig.DEFAULT_HOST);
     Integer port = a.integer("port", 0, 65535, AdminConfig.DEFAULT_PORT);
-    List<UserAccount> users = a.has("users") ? accounts(a.nonEmptySections("users", "user"), null) : List.of();
+    List<UserAccount> users = a.has("users") ? accounts(a.nonEmptySections("users", "user"), null, null) : List.of();
     a.rejectUnknownKeys();
     return new AdminConfig(host == null ? AdminConfig.DEFAULT_HOST : host, port == null ? 0 : port, users);
   }
@@ -159,12 +160,12 @@ final class TandemConfigReader {
   /** A user's own routing keys; null where the global {@code routing} value applies. */
   private record UserRouting(String route, Duration maxLag, String consistency, String noReplica) {}
 
-  private List<UserAccount> users(ConfigSection root, Map<String, UserRouting> routes) {
-    return accounts(root.nonEmptySections("users", "user"), routes);
-  }
-
-  /** Accounts; with {@code routes} (client users) each may have routing keys, without (admin users) not. */
-  private List<UserAccount> accounts(List<ConfigSection> sections, Map<String, UserRouting> routes) {
+  /**
+   * Accounts; with {@code routes} (client users) each may have routing keys and {@code multiplexing},
+   * without (admin users) not.
+   */
+  private List<UserAccount> accounts(List<ConfigSection> sections, Map<String, UserRouting> routes,
+      Map<String, Boolean> multiplexing) {
     List<UserAccount> users = new ArrayList<>();
     Map<String, String> seen = new HashMap<>();
     for (ConfigSection u : sections) {
@@ -181,6 +182,10 @@ final class TandemConfigReader {
         String noReplica = u.choice("no_replica", NO_REPLICA, null);
         if (name != null && route != null) {
           routes.put(name, new UserRouting(route, userLag, consistency, noReplica));
+        }
+        Boolean ownMultiplexing = u.bool("multiplexing", null);
+        if (name != null && ownMultiplexing != null) {
+          multiplexing.put(name, ownMultiplexing);
         }
       }
       u.rejectUnknownKeys();
@@ -296,14 +301,15 @@ final class TandemConfigReader {
     return true;
   }
 
-  private static PoolSettings pool(ConfigSection pool) {
+  private static PoolSettings pool(ConfigSection pool, Map<String, Boolean> userMultiplexing) {
     PoolSettings defaults = ProxySettings.defaultPool();
     Duration connectTimeout = pool.duration("connect_timeout", defaults.connectTimeout());
     Duration idleTimeout = pool.duration("idle_timeout", defaults.idleTimeout());
     Integer maxIdle = pool.integer("max_idle_per_key", 1, Integer.MAX_VALUE, DEFAULT_MAX_IDLE_PER_KEY);
+    Boolean multiplexing = pool.bool("multiplexing", true);
     pool.rejectUnknownKeys();
-    return connectTimeout == null || idleTimeout == null || maxIdle == null ? null
-        : new PoolSettings(connectTimeout, idleTimeout, maxIdle);
+    return connectTimeout == null || idleTimeout == null || maxIdle == null || multiplexing == null ? null
+        : new PoolSettings(connectTimeout, idleTimeout, maxIdle, multiplexing, userMultiplexing);
   }
 
   private FrontendTls frontendTls(ConfigSection tls) {
