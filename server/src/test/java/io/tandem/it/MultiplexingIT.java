@@ -143,14 +143,18 @@ class MultiplexingIT extends TopologyTest {
   }
 
   @Test
-  void autocommitOffKeepsItsConnectionUntilAutocommitIsBack() throws Exception {
+  void autocommitOffPinsOnceATransactionOpens() throws Exception {
     try (Connection a = client("")) {
       a.setAutoCommit(false);
       one(a, "SELECT 1");
+      assertReleased(a); // autocommit=0 is part of the state a connection is brought to
+      othersRun();
+      one(a, "SELECT COUNT(*) FROM mux_t"); // opens a transaction
       assertPinned(a, "transaction");
-      a.setAutoCommit(true);
-      one(a, "SELECT 1");
+      assertThat(one(a, "SELECT @@autocommit")).isEqualTo("0");
+      a.commit();
       assertReleased(a);
+      assertThat(one(a, "SELECT @@autocommit")).isEqualTo("0");
     }
   }
 
@@ -361,7 +365,7 @@ class MultiplexingIT extends TopologyTest {
     PoolSettings pool = before.pool();
     ProxySettings off = new ProxySettings(before.listenHost(), before.listenPort(), before.maxConnections(),
         before.maxPacketSize(), before.users(), before.backends(),
-        new PoolSettings(pool.connectTimeout(), pool.idleTimeout(), pool.maxIdlePerKey(), true, Map.of("app", false)),
+        new PoolSettings(pool.connectTimeout(), pool.idleTimeout(), pool.maxIdlePerKey(), 0, true, Map.of("app", false)),
         before.frontendTls(), before.backendTls(), before.workerThreads(), before.clientLimits());
     topology.proxy().reload(off);
     try (Connection a = client("")) {

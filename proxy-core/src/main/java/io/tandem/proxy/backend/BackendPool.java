@@ -6,11 +6,13 @@ import io.netty.util.concurrent.Promise;
 import io.tandem.proxy.config.BackendDefinition;
 import io.tandem.proxy.config.PoolSettings;
 import io.tandem.proxy.protocol.CommandCode;
+import io.tandem.proxy.protocol.ErrorCode;
 import io.tandem.proxy.protocol.Packets;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -32,11 +34,24 @@ public final class BackendPool {
   private final BackendConnector connector;
   private final PoolSettings settings;
   private final Map<PoolKey, ArrayDeque<BackendConnection>> idle = new HashMap<>();
+  /** Connections to each backend (by name) this pool opened that are not closed yet: idle, taken or logging in. */
+  private final Map<String, Integer> open = new HashMap<>();
+  /** Requests waiting for room under {@link #limit}, by backend name, oldest first. */
+  private final Map<String, ArrayDeque<Waiter>> waiting = new HashMap<>();
+  /** This loop's share of {@link PoolSettings#maxConnectionsPerBackend()} (0: no limit). */
+  private final int limit;
 
   public BackendPool(EventLoop loop, BackendConnector connector, PoolSettings settings) {
     this.loop = loop;
     this.connector = connector;
     this.settings = settings;
+    int loops = 0;
+    for (Iterator<?> it = loop.parent() == null ? List.of(loop).iterator() : loop.parent().iterator(); it.hasNext(); ) {
+      it.next();
+      loops++;
+    }
+    int max = settings.maxConnectionsPerBackend();
+    this.limit = max <= 0 ? 0 : Math.max(1, max / Math.max(1, loops));
     long period = Math.max(1000, settings.idleTimeout().toMillis() / 4);
     loop.scheduleAtFixedRate(this::evictIdle, period, period, TimeUnit.MILLISECONDS);
   }
@@ -60,6 +75,19 @@ public final class BackendPool {
    */
   public Future<BackendConnection> acquire(BackendDefinition backend, BackendCredentials credentials,
       PoolKey key, String schema, String state, long owner, BackendConnection preferred) {
+    Future<BackendConnection> pooled = takeIdle(key, schema, state, owner, preferred);
+    if (pooled != null) {
+      return pooled;
+    }
+    if (limit > 0 && openTo(backend.name()) >= limit) {
+      return await(new Waiter(backend, credentials, key, schema, state, owner, loop.newPromise()));
+    }
+    return connect(backend, credentials, key, schema, owner);
+  }
+
+  /** An idle connection for the request (see {@link #acquire}), made ready; null when there is none. */
+  private Future<BackendConnection> takeIdle(PoolKey key, String schema, String state, long owner,
+      BackendConnection preferred) {
     ArrayDeque<BackendConnection> queue = idle.get(key);
     if (queue != null && !queue.isEmpty()) {
       BackendConnection found = null;
@@ -98,12 +126,97 @@ public final class BackendPool {
         return resetFor(handOut(otherState, owner).getNow(), schema);
       }
     }
+    return null;
+  }
+
+  /** Opens a new connection, counted against the backend's limit until it closes. */
+  private Future<BackendConnection> connect(BackendDefinition backend, BackendCredentials credentials, PoolKey key,
+      String schema, long owner) {
+    String name = backend.name();
+    open.merge(name, 1, Integer::sum);
     return connector.connect(loop, backend, credentials, key, schema).addListener(f -> {
       if (f.isSuccess()) {
-        ((BackendConnection) f.getNow()).owner(owner);
+        BackendConnection c = (BackendConnection) f.getNow();
+        c.owner(owner);
+        c.channel().closeFuture().addListener(closed -> slotFreed(name));
+      } else {
+        slotFreed(name);
       }
     });
   }
+
+  private int openTo(String backend) {
+    return open.getOrDefault(backend, 0);
+  }
+
+  /**
+   * The backend has {@link #limit} connections from this loop: the request waits for one to come
+   * back idle or to close, at most the connect timeout; an idle connection of another pool key
+   * (user, collation) is closed to make room.
+   */
+  private Future<BackendConnection> await(Waiter w) {
+    waiting.computeIfAbsent(w.backend.name(), k -> new ArrayDeque<>()).addLast(w);
+    long millis = settings.connectTimeout().toMillis();
+    loop.schedule(() -> {
+      if (w.promise.tryFailure(new BackendException(w.backend.name(), new Packets.ErrorInfo(ErrorCode.CON_COUNT_ERROR,
+          "Too many connections: backend '" + w.backend.name() + "' has all the connections the proxy may open to it"
+          + " (pool.max_connections_per_backend " + settings.maxConnectionsPerBackend() + ") busy for " + millis + " ms")))) {
+        waiting.get(w.backend.name()).remove(w);
+      }
+    }, millis, TimeUnit.MILLISECONDS);
+    closeIdleOfOtherKey(w.backend.name(), w.key);
+    return w.promise;
+  }
+
+  /** Closes the oldest idle connection to {@code backend} under another key than {@code key}, if any. */
+  private void closeIdleOfOtherKey(String backend, PoolKey key) {
+    for (Map.Entry<PoolKey, ArrayDeque<BackendConnection>> e : idle.entrySet()) {
+      if (!e.getKey().equals(key) && e.getKey().backend().equals(backend) && !e.getValue().isEmpty()) {
+        BackendConnection c = e.getValue().pollLast();
+        c.pooled(false);
+        c.close(); // its slot frees when it has closed
+        return;
+      }
+    }
+  }
+
+  private void slotFreed(String backend) {
+    open.merge(backend, -1, Integer::sum);
+    serveWaiting(backend);
+  }
+
+  /** Gives waiting requests for {@code backend} what came free: an idle connection, or room for a new one. */
+  private void serveWaiting(String backend) {
+    ArrayDeque<Waiter> queue = waiting.get(backend);
+    while (queue != null && !queue.isEmpty()) {
+      Waiter w = queue.peekFirst();
+      if (w.promise.isDone()) {
+        queue.pollFirst();
+        continue;
+      }
+      Future<BackendConnection> got = takeIdle(w.key, w.schema, w.state, w.owner, null);
+      if (got == null) {
+        if (openTo(backend) >= limit) {
+          return;
+        }
+        got = connect(w.backend, w.credentials, w.key, w.schema, w.owner);
+      }
+      queue.pollFirst();
+      got.addListener(f -> {
+        if (f.isSuccess()) {
+          if (!w.promise.trySuccess((BackendConnection) f.getNow())) {
+            release((BackendConnection) f.getNow()); // it timed out meanwhile
+          }
+        } else {
+          w.promise.tryFailure(f.cause());
+        }
+      });
+    }
+  }
+
+  /** A request waiting for a connection to a backend at its limit. */
+  private record Waiter(BackendDefinition backend, BackendCredentials credentials, PoolKey key, String schema,
+      String state, long owner, Promise<BackendConnection> promise) {}
 
   /**
    * Takes {@code c} back for {@code owner} if it is idle here under {@code key}, in {@code schema}
@@ -235,6 +348,9 @@ public final class BackendPool {
     c.markIdle(System.nanoTime());
     c.pooled(true);
     queue.addFirst(c);
+    if (!waiting.isEmpty()) {
+      serveWaiting(c.backend().name());
+    }
   }
 
   /** Closes every idle connection to the backend named {@code backend} (fencing a failed writer). */

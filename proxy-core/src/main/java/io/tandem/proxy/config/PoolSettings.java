@@ -10,12 +10,14 @@ import java.util.Map;
  * @param connectTimeout  how long opening and authenticating a backend connection may take
  * @param idleTimeout     an idle pooled connection older than this is closed
  * @param maxIdlePerKey   idle connections kept per pool key and event loop; 0 means 64
+ * @param maxConnectionsPerBackend  connections the proxy opens to one backend at most (idle, in
+ *                        use or logging in), shared evenly by the event loops; 0: no limit
  * @param multiplexing    sessions give their backend connections back between commands when
  *                        nothing ties them to them (see {@code PinReason})
  * @param multiplexingByUser  users for whom {@code multiplexing} is set otherwise
  */
-public record PoolSettings(Duration connectTimeout, Duration idleTimeout, int maxIdlePerKey, boolean multiplexing,
-    Map<String, Boolean> multiplexingByUser) {
+public record PoolSettings(Duration connectTimeout, Duration idleTimeout, int maxIdlePerKey,
+    int maxConnectionsPerBackend, boolean multiplexing, Map<String, Boolean> multiplexingByUser) {
 
   public PoolSettings {
     multiplexingByUser = Map.copyOf(multiplexingByUser);
@@ -23,7 +25,7 @@ public record PoolSettings(Duration connectTimeout, Duration idleTimeout, int ma
 
   /** Multiplexing on, for every user. */
   public PoolSettings(Duration connectTimeout, Duration idleTimeout, int maxIdlePerKey) {
-    this(connectTimeout, idleTimeout, maxIdlePerKey, true, Map.of());
+    this(connectTimeout, idleTimeout, maxIdlePerKey, 0, true, Map.of());
   }
 
   /** Whether sessions of {@code user} give their connections back between commands. */

@@ -97,7 +97,7 @@ final class ConnectionPins {
 
   private int reasons(SessionState state) {
     int r = held;
-    if (state.inTransaction() || !state.autocommit()) {
+    if (state.inTransaction()) {
       r |= PinReason.TRANSACTION.bit();
     }
     if (nextTransaction) {

@@ -9,7 +9,11 @@ import java.util.Locale;
  * and how long it lasts.
  */
 public enum PinReason {
-  /** A transaction is open, or autocommit is off (every statement opens one). Until it ends. */
+  /**
+   * A transaction is open (the server status says so). Until it ends. With autocommit off and no
+   * transaction open yet, nothing is pinned: autocommit=0 is replayed, and the statement that
+   * opens the transaction pins the session.
+   */
   TRANSACTION,
   /** {@code SET TRANSACTION ...} (no SESSION) applies to the next transaction. Until one ran. */
   NEXT_TRANSACTION,

@@ -56,6 +56,7 @@ public final class ConfigYaml {
     y.append("  connect_timeout: ").append(DurationFormat.format(pool.connectTimeout())).append('\n');
     y.append("  idle_timeout: ").append(DurationFormat.format(pool.idleTimeout())).append('\n');
     y.append("  max_idle_per_key: ").append(pool.effectiveMaxIdlePerKey()).append('\n');
+    y.append("  max_connections_per_backend: ").append(pool.maxConnectionsPerBackend()).append('\n');
     y.append("  multiplexing: ").append(pool.multiplexing()).append('\n');
     y.append("tls:\n");
     FrontendTls frontend = settings.frontendTls();

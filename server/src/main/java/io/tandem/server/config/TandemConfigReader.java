@@ -306,10 +306,12 @@ final class TandemConfigReader {
     Duration connectTimeout = pool.duration("connect_timeout", defaults.connectTimeout());
     Duration idleTimeout = pool.duration("idle_timeout", defaults.idleTimeout());
     Integer maxIdle = pool.integer("max_idle_per_key", 1, Integer.MAX_VALUE, DEFAULT_MAX_IDLE_PER_KEY);
+    Integer maxPerBackend = pool.integer("max_connections_per_backend", 0, 1_000_000, 0);
     Boolean multiplexing = pool.bool("multiplexing", true);
     pool.rejectUnknownKeys();
-    return connectTimeout == null || idleTimeout == null || maxIdle == null || multiplexing == null ? null
-        : new PoolSettings(connectTimeout, idleTimeout, maxIdle, multiplexing, userMultiplexing);
+    return connectTimeout == null || idleTimeout == null || maxIdle == null || maxPerBackend == null
+        || multiplexing == null ? null
+        : new PoolSettings(connectTimeout, idleTimeout, maxIdle, maxPerBackend, multiplexing, userMultiplexing);
   }
 
   private FrontendTls frontendTls(ConfigSection tls) {

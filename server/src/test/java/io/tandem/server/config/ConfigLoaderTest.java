@@ -49,6 +49,8 @@ class ConfigLoaderTest {
     assertThat(p.pool().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(p.pool().idleTimeout()).isEqualTo(Duration.ofMinutes(10));
     assertThat(p.pool().maxIdlePerKey()).isEqualTo(64);
+    assertThat(p.pool().multiplexing("app")).as("multiplexing is on by default").isTrue();
+    assertThat(p.pool().maxConnectionsPerBackend()).isZero();
     assertThat(p.frontendTls().enabled()).isFalse();
     assertThat(p.backendTls().enabled()).isFalse();
     assertThat(config.logging().config())
@@ -116,12 +118,12 @@ class ConfigLoaderTest {
         worker_threads: 3
         users:
           - { name: app, password: app, auth_plugin: caching_sha2_password }
-          - { name: hashed, native_hash: "*6bb4837eb74329105ee4568dda7dc67ed2ca2ad9" }
+          - { name: hashed, native_hash: "*6bb4837eb74329105ee4568dda7dc67ed2ca2ad9", multiplexing: true }
         backends:
           - { name: m1, host: db1, port: 3306, role: MASTER, priority: 100 }
           - { name: m2, host: db2, port: 3306, role: standby, priority: 90 }
           - { name: r1, host: db3, port: 3306, role: replica, priority: -1 }
-        pool: { connect_timeout: 500ms, idle_timeout: 1h, max_idle_per_key: 8 }
+        pool: { connect_timeout: 500ms, idle_timeout: 1h, max_idle_per_key: 8, max_connections_per_backend: 100, multiplexing: false }
         tls:
           backend: { enabled: true, verify_peer: true }
         logging: { config: custom-logback.xml, level: DEBUG }
@@ -141,6 +143,9 @@ class ConfigLoaderTest {
     assertThat(p.pool().connectTimeout()).isEqualTo(Duration.ofMillis(500));
     assertThat(p.pool().idleTimeout()).isEqualTo(Duration.ofHours(1));
     assertThat(p.pool().maxIdlePerKey()).isEqualTo(8);
+    assertThat(p.pool().maxConnectionsPerBackend()).isEqualTo(100);
+    assertThat(p.pool().multiplexing("app")).as("the pool's setting").isFalse();
+    assertThat(p.pool().multiplexing("hashed")).as("the user's own setting").isTrue();
     assertThat(p.backendTls().enabled()).isTrue();
     assertThat(p.backendTls().verifyPeer()).isTrue();
     assertThat(config.logging().config()).isEqualTo(dir.resolve("custom-logback.xml").toAbsolutePath());
