@@ -8,7 +8,15 @@
 # itself) and SELECT 1 on a sample of 400 (each holds a backend connection afterwards; the servers
 # allow 500). The client is a small asyncio program (python3 standard library only).
 #
-#   bench/connections.sh [--connections N] [--hold S] [--concurrency C] [--schema S] [--base-port P] [--port N]
+#   bench/connections.sh [--connections N] [--hold S] [--concurrency C] [--schema S] [--query-every S]
+#                        [--max-per-backend N] [--base-port P] [--port N]
+#
+# Multiplexing at scale: with --query-every S each connection also runs a SELECT 1 now and then
+# during the hold (first after a random 0..S s, then every S s), while the script counts, every
+# 2 s, the server connections user app holds on each of m1, m2, r1, r2 (information_schema.
+# PROCESSLIST) and prints the most it saw per backend against the proxy's
+# pool.max_connections_per_backend (--max-per-backend, default 100, written into the measured
+# proxy's config); after the hold every connection (not a sample) runs SELECT 1.
 #
 # Prints the proxy's JVM options and open-files limit; connections opened and failures by error
 # code; the proxy's RSS (VmRSS) once it is up, after opening and after the hold, and two readings
@@ -21,6 +29,8 @@
 # target is met, 1 otherwise. Idle, the proxy still allocates a little (monitor checks, each
 # session's read-timeout timer), so RSS keeps rising during a hold until the heap G1 has committed
 # is all touched (minutes); a longer --hold shows that plateau. The heap lines are jcmd GC.heap_info.
+# --query-every S: seconds between one connection's queries during the hold (default 0: idle).
+# --max-per-backend N: the measured proxy's pool.max_connections_per_backend (default 100; 0: none).
 # --connections N: client connections (default 10000). --hold S: seconds they stay idle (default 30).
 # --concurrency C: logins, pings and queries in flight at once (default 200). --schema S: the clients
 # log in naming schema S (the proxy checks it on a server connection, then gives that back: the
@@ -38,6 +48,8 @@ CONNECTIONS=10000
 HOLD=30
 CONCURRENCY=200
 SCHEMA=""
+QUERY_EVERY=0
+MAX_PER_BACKEND=100
 BASE_PORT=27306
 PORT=26133
 while [[ $# -gt 0 ]]; do
@@ -46,9 +58,11 @@ while [[ $# -gt 0 ]]; do
     --hold) HOLD="$2"; shift 2 ;;
     --concurrency) CONCURRENCY="$2"; shift 2 ;;
     --schema) SCHEMA="$2"; shift 2 ;;
+    --query-every) QUERY_EVERY="$2"; shift 2 ;;
+    --max-per-backend) MAX_PER_BACKEND="$2"; shift 2 ;;
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -56,6 +70,8 @@ for v in CONNECTIONS CONCURRENCY BASE_PORT PORT; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "--${v,,}: a positive number, got ${!v}" >&2; exit 2; }
 done
 [[ "$HOLD" =~ ^[0-9]+$ ]] || { echo "--hold: a number of seconds, got $HOLD" >&2; exit 2; }
+[[ "$QUERY_EVERY" =~ ^[0-9]+$ ]] || { echo "--query-every: a number of seconds, got $QUERY_EVERY" >&2; exit 2; }
+[[ "$MAX_PER_BACKEND" =~ ^[0-9]+$ ]] || { echo "--max-per-backend: a number, got $MAX_PER_BACKEND" >&2; exit 2; }
 PROXY_PORT=$((PORT + 1))   # the sandbox's own proxy (bench/sandbox.sh)
 PYTHON="$(command -v python3 || true)"
 [[ -n "$PYTHON" ]] || { echo "python3 not found: apt-get install python3" >&2; exit 2; }
@@ -101,16 +117,19 @@ trap 'conn_cleanup; cleanup' EXIT
 SANDBOX_CONF="$WORK/sandbox/tandem.yaml"
 [[ -f "$SANDBOX_CONF" ]] || { echo "no proxy config at $SANDBOX_CONF" >&2; exit 1; }
 CONF="$WORK/connections.yaml"
-awk -v port="$PORT" -v journal="$WORK/connections-failover.journal" '
+awk -v port="$PORT" -v journal="$WORK/connections-failover.journal" -v max="$MAX_PER_BACKEND" '
   /^[^ #]/ { section = $1 }
   section == "listen:" && /^  port:/ { print "  port: " port; next }
   section == "listen:" && /^  max_connections:/ { print "  max_connections: 20000"; next }
+  section == "pool:" && /^  max_connections_per_backend:/ { next }
+  section == "pool:" && /^pool:/ { print; print "  max_connections_per_backend: " max; next }
   section == "failover:" { next }
   { print }
   END { print "failover: { automatic: false, journal: \"" journal "\" }" }
 ' "$SANDBOX_CONF" > "$CONF"
-grep -q "^  port: $PORT\$" "$CONF" && grep -q '^  max_connections: 20000$' "$CONF" ||
-  { echo "could not rewrite listen.port / listen.max_connections in $SANDBOX_CONF:" >&2; cat "$SANDBOX_CONF" >&2; exit 1; }
+grep -q "^  port: $PORT\$" "$CONF" && grep -q '^  max_connections: 20000$' "$CONF" &&
+  grep -q "^  max_connections_per_backend: $MAX_PER_BACKEND\$" "$CONF" ||
+  { echo "could not rewrite listen.port / listen.max_connections / pool in $SANDBOX_CONF:" >&2; cat "$SANDBOX_CONF" >&2; exit 1; }
 
 echo "starting the measured proxy on $PORT ($CONF) ..."
 "$ROOT/bin/tandem" run -c "$CONF" > "$WORK/connections-proxy.log" 2>&1 &
@@ -127,13 +146,16 @@ echo "proxy $(grep '^Max open files' "/proc/$CONN_PROXY_PID/limits" | tr -s ' ')
 sleep 3   # let the monitor's first checks and startup settle before the first RSS reading
 
 set +e
-"$PYTHON" - "$PORT" "$CONN_PROXY_PID" "$CONNECTIONS" "$HOLD" "$CONCURRENCY" "$BASE_PORT" "$SQL_CLIENT" "$SCHEMA" <<'PY' &
+"$PYTHON" - "$PORT" "$CONN_PROXY_PID" "$CONNECTIONS" "$HOLD" "$CONCURRENCY" "$BASE_PORT" "$SQL_CLIENT" "$SCHEMA" \
+  "$QUERY_EVERY" "$MAX_PER_BACKEND" <<'PY' &
 import asyncio, errno, hashlib, os, random, shutil, signal, struct, subprocess, sys, time
 from collections import Counter
 
 signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C: no traceback, the script's trap cleans up
 PORT, PID, N, HOLD, CONC, M1_PORT = (int(a) for a in sys.argv[1:7])
 SQL_CLIENT, SCHEMA = sys.argv[7], sys.argv[8].encode()
+QUERY_EVERY, MAX_PER_BACKEND = int(sys.argv[9]), int(sys.argv[10])
+SERVERS = {"m1": M1_PORT, "m2": M1_PORT + 1, "r1": M1_PORT + 2, "r2": M1_PORT + 3}
 USER, PASSWORD = b"app", b"app"
 WARMUP = 200           # logins (and pings) opened and closed before the after-GC baseline
 SAMPLE = 400           # connections that also run SELECT 1 (each then holds a backend connection)
@@ -344,8 +366,47 @@ async def main():
     print(f"proxy RSS after opening: {mib(rss_open)}  (threads {status('Threads')}, open files {fds()}; {heap()})",
           flush=True)
 
-    print(f"holding {len(conns)} idle connections for {HOLD} s ...", flush=True)
-    await asyncio.sleep(HOLD)
+    most = {name: 0 for name in SERVERS}
+    chatter_failures = Counter()
+    queries = 0
+    hold_end = time.monotonic() + HOLD
+
+    async def chatter(c):
+        nonlocal queries
+        await asyncio.sleep(random.uniform(0, QUERY_EVERY))
+        while time.monotonic() < hold_end:
+            try:
+                await asyncio.wait_for(select1(c), TIMEOUT)
+                queries += 1
+            except Exception as e:
+                chatter_failures[kind(e)] += 1
+                return
+            await asyncio.sleep(QUERY_EVERY)
+
+    async def sample_servers():
+        while time.monotonic() < hold_end:
+            for name, port in SERVERS.items():
+                p = await asyncio.create_subprocess_exec(SQL_CLIENT, "-h127.0.0.1", f"-P{port}", "-uroot", "--skip-ssl",
+                    "-N", "-B", "-e", "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'app'",
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+                out, _ = await p.communicate()
+                if out.strip().isdigit():
+                    most[name] = max(most[name], int(out.strip()))
+            await asyncio.sleep(2)
+
+    if QUERY_EVERY:
+        print(f"holding {len(conns)} connections for {HOLD} s, each running SELECT 1 every {QUERY_EVERY} s "
+              f"(about {len(conns) / QUERY_EVERY:.0f} queries/s) ...", flush=True)
+        await asyncio.gather(sample_servers(), *(chatter(c) for c in conns))
+        per_backend = ", ".join(f"{n} {v}" for n, v in most.items())
+        within = MAX_PER_BACKEND == 0 or all(v <= MAX_PER_BACKEND for v in most.values())
+        print(f"queries during the hold: {queries} ({queries / HOLD:.0f}/s); failures: {failures(chatter_failures)}")
+        print(f"most server connections of user app seen per backend (every 2 s): {per_backend} "
+              f"(pool.max_connections_per_backend {MAX_PER_BACKEND}) -> {'within' if within else 'OVER'}", flush=True)
+        ok &= within and not chatter_failures
+    else:
+        print(f"holding {len(conns)} idle connections for {HOLD} s ...", flush=True)
+        await asyncio.sleep(HOLD)
     closed = sum(1 for c in conns if c.r.at_eof())
     if closed:
         print(f"closed by the proxy during the hold: {closed}")
@@ -369,12 +430,13 @@ async def main():
     ok &= not ping_failures
 
     answering = [c for c, (_, k) in zip(conns, pinged) if not k]
-    sample = random.Random(1).sample(answering, min(SAMPLE, len(answering)))
+    # with multiplexing every connection can run a query: a sample only when the clients stayed idle
+    sample = answering if QUERY_EVERY else random.Random(1).sample(answering, min(SAMPLE, len(answering)))
     selected = await each(sample, select1)
     select_failures = Counter(k for _, k in selected if k)
     print(f"SELECT 1: {len(sample) - sum(select_failures.values())} of {len(sample)} OK; "
           f"failures: {failures(select_failures)}", flush=True)
-    ok &= not select_failures and len(sample) == min(SAMPLE, N)
+    ok &= not select_failures and len(sample) == (len(conns) if QUERY_EVERY else min(SAMPLE, N))
     rss_end = rss()
 
     n = max(len(conns), 1)
