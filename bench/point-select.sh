@@ -4,15 +4,22 @@
 # thread, and the proxy's CPU per query (its process CPU time over the run / queries). If HAProxy is
 # installed, an L4 TCP forwarder is measured as well, as a baseline.
 #
-# Targets: direct (m1), tandem (the sandbox's proxy: read/write split, metrics on), and three more
-# proxies run from copies of the sandbox's config: metrics-on and metrics-off differ only in
-# metrics.enabled (the cost of counting), master-only has read_write_split: false (every statement
-# to m1, nothing parsed: the cost of splitting, in proxy CPU per query).
+# Targets: direct (m1), tandem (the sandbox's proxy: read/write split, metrics on, multiplexing
+# on), and four more proxies run from copies of the sandbox's config: metrics-on and metrics-off
+# differ only in metrics.enabled (the cost of counting), master-only has read_write_split: false
+# (every statement to m1, nothing parsed: the cost of splitting, in proxy CPU per query),
+# multiplex-off has pool.multiplexing: false (sessions keep their server connections).
 #
 # The proxy CPU per query leaves out each proxy's idle CPU (monitor, failover controller), measured
-# over 5 s before the runs. The metrics comparison alternates on/off runs --rounds times.
+# over 5 s before the runs. The on/off comparisons (metrics-on vs metrics-off, metrics-on vs
+# multiplex-off) alternate runs --rounds times.
 #
 #   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--rounds R] [--base-port P] [--port N]
+#                         [--test oltp_point_select|oltp_read_only|...] [--ps-mode auto|disable]
+#
+# --ps-mode disable: sysbench sends its statements as text (COM_QUERY) instead of binary prepared
+# statements, which keep a session on its server connections: with text statements every
+# command goes through multiplexing (connections given back and taken again).
 #
 # Needs: sysbench and mariadb-client (apt-get install sysbench mariadb-client); optional: haproxy.
 set -euo pipefail
@@ -25,6 +32,7 @@ BASE_PORT=33306
 PROXY_PORT=16033
 HAPROXY_PORT=16034
 TEST=oltp_point_select
+PS_MODE=auto
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --time) TIME="$2"; shift 2 ;;
@@ -33,7 +41,8 @@ while [[ $# -gt 0 ]]; do
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PROXY_PORT="$2"; shift 2 ;;
     --test) TEST="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --ps-mode) PS_MODE="$2"; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -42,19 +51,23 @@ source "$ROOT/bench/sandbox.sh"
 # ---- three more proxies from copies of the sandbox's config: metrics on and off (read/write
 # split), and master-only (read_write_split: false, metrics on) ---------------------------------
 CONFIG="$WORK/sandbox/tandem.yaml"
-EXTRA_PROXIES="metrics-on metrics-off master-only"
-declare -A MPORT=([metrics-on]=$((PROXY_PORT + 2)) [metrics-off]=$((PROXY_PORT + 3)) [master-only]=$((PROXY_PORT + 4)))
+EXTRA_PROXIES="metrics-on metrics-off master-only multiplex-off"
+declare -A MPORT=([metrics-on]=$((PROXY_PORT + 2)) [metrics-off]=$((PROXY_PORT + 3)) [master-only]=$((PROXY_PORT + 4))
+  [multiplex-off]=$((PROXY_PORT + 5)))
 declare -A PID=([tandem]=$SANDBOX_PID) # bin/tandem execs the JVM: the sandbox's pid is the proxy's
 for mode in $EXTRA_PROXIES; do
   file="$WORK/sandbox/tandem-$mode.yaml" # next to the original: relative paths resolve the same
   enabled=$([[ $mode == metrics-off ]] && echo false || echo true)
   split=$([[ $mode == master-only ]] && echo false || echo true)
+  multiplexing=$([[ $mode == multiplex-off ]] && echo false || echo true)
   sed -e "/^listen:/,/^[a-z]/ s/^  port: [0-9]*\$/  port: ${MPORT[$mode]}/" \
       -e "/^metrics:/,/^[a-z]/ s/^  enabled: .*/  enabled: $enabled/" \
+      -e "/^pool:/,/^[a-z]/ s/^  multiplexing: .*/  multiplexing: $multiplexing/" \
       -e "s/^  read_write_split: .*/  read_write_split: $split/" \
       -e "s/^  automatic: true\$/  automatic: false/" \
       -e "s/^  journal: .*/  journal: tandem-failover-$mode.journal/" "$CONFIG" > "$file"
-  for want in "  port: ${MPORT[$mode]}" "  enabled: $enabled" "  read_write_split: $split" "  automatic: false"; do
+  for want in "  port: ${MPORT[$mode]}" "  enabled: $enabled" "  read_write_split: $split" "  automatic: false" \
+      "  multiplexing: $multiplexing"; do
     [[ $(grep -c "^$want\b" "$file") == 1 ]] || {
       echo "could not set '$want' in a copy of $CONFIG:" >&2; cat "$CONFIG" >&2; exit 1; }
   done
@@ -77,7 +90,7 @@ cpu_ticks() { # pid -> utime + stime in clock ticks
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 TARGETS="direct:$BASE_PORT tandem:$PROXY_PORT metrics-on:${MPORT[metrics-on]} metrics-off:${MPORT[metrics-off]}"
-TARGETS="$TARGETS master-only:${MPORT[master-only]}"
+TARGETS="$TARGETS master-only:${MPORT[master-only]} multiplex-off:${MPORT[multiplex-off]}"
 if command -v haproxy >/dev/null; then
   cat > "$WORK/haproxy.cfg" <<CFG
 global
@@ -100,12 +113,12 @@ fi
   cat "$WORK/prepare.log"; exit 1; }
 
 run() { # target port threads -> "tps avg_ms total_queries"
-  "${SB[@]}" --mysql-port="$2" --threads="$3" --time="$TIME" --report-interval=0 "$TEST" run 2>&1 |
+  "${SB[@]}" --mysql-port="$2" --threads="$3" --time="$TIME" --report-interval=0 --db-ps-mode="$PS_MODE" "$TEST" run 2>&1 |
     awk '/queries:/ {gsub(/\(/,"",$3); q=$3; n=$2} /avg:/ {a=$2} END {print q, a, n}'
 }
 
 echo "warm-up ..."
-for port in $PROXY_PORT ${MPORT[metrics-on]} ${MPORT[metrics-off]} ${MPORT[master-only]}; do
+for port in $PROXY_PORT ${MPORT[metrics-on]} ${MPORT[metrics-off]} ${MPORT[master-only]} ${MPORT[multiplex-off]}; do
   "${SB[@]}" --mysql-port="$port" --threads=8 --time=5 "$TEST" run >/dev/null 2>&1
 done
 
@@ -144,29 +157,34 @@ for t in $THREADS; do
   done
 done
 
-# metrics on vs off: ROUNDS alternating runs (on, off, off, on ...) so drift hits both alike
-printf '\nmetrics on vs off, %s rounds of %s s each, alternating\n' "$ROUNDS" "$TIME"
-printf '%-8s %-28s %14s %14s %16s %16s\n' threads "round ratios (on / off)" "on q/s" "off q/s" "on CPU µs/q" \
-  "off CPU µs/q"
-for t in $THREADS; do
-  declare -A SUMQ=() SUMC=()
-  ratios=""
-  for r in $(seq 1 "$ROUNDS"); do
-    order="metrics-on metrics-off"; ((r % 2 == 0)) && order="metrics-off metrics-on"
-    declare -A RQ=()
-    for name in $order; do
-      read -r qps avg total cpu < <(measure "$name" "${MPORT[$name]}" "$t")
-      RQ[$name]=$qps
-      SUMQ[$name]=$(awk -v a="${SUMQ[$name]:-0}" -v b="$qps" 'BEGIN {print a + b}')
-      SUMC[$name]=$(awk -v a="${SUMC[$name]:-0}" -v b="$cpu" 'BEGIN {print a + b}')
+# on vs off: ROUNDS alternating runs (on, off, off, on ...) so drift hits both alike
+compare() { # label on-proxy off-proxy
+  local label=$1 on=$2 off=$3
+  printf '\n%s on (%s) vs off (%s), %s rounds of %s s each, alternating\n' "$label" "$on" "$off" "$ROUNDS" "$TIME"
+  printf '%-8s %-28s %14s %14s %16s %16s\n' threads "round ratios (on / off)" "on q/s" "off q/s" "on CPU µs/q" \
+    "off CPU µs/q"
+  for t in $THREADS; do
+    declare -A SUMQ=() SUMC=()
+    ratios=""
+    for r in $(seq 1 "$ROUNDS"); do
+      order="$on $off"; ((r % 2 == 0)) && order="$off $on"
+      declare -A RQ=()
+      for name in $order; do
+        read -r qps avg total cpu < <(measure "$name" "${MPORT[$name]}" "$t")
+        RQ[$name]=$qps
+        SUMQ[$name]=$(awk -v a="${SUMQ[$name]:-0}" -v b="$qps" 'BEGIN {print a + b}')
+        SUMC[$name]=$(awk -v a="${SUMC[$name]:-0}" -v b="$cpu" 'BEGIN {print a + b}')
+      done
+      ratios="$ratios $(awk -v a="${RQ[$on]}" -v b="${RQ[$off]}" 'BEGIN {printf "%.3f", a / b}')"
     done
-    ratios="$ratios $(awk -v a="${RQ[metrics-on]}" -v b="${RQ[metrics-off]}" 'BEGIN {printf "%.3f", a / b}')"
+    printf '%-8s %-28s %14.1f %14.1f %16.1f %16.1f   on/off %s\n' "$t" "$ratios" \
+      "$(awk -v a="${SUMQ[$on]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
+      "$(awk -v a="${SUMQ[$off]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
+      "$(awk -v a="${SUMC[$on]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
+      "$(awk -v a="${SUMC[$off]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
+      "$(awk -v a="${SUMQ[$on]}" -v b="${SUMQ[$off]}" 'BEGIN {printf "%.3f", a / b}')"
   done
-  printf '%-8s %-28s %14.1f %14.1f %16.1f %16.1f   on/off %s\n' "$t" "$ratios" \
-    "$(awk -v a="${SUMQ[metrics-on]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
-    "$(awk -v a="${SUMQ[metrics-off]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
-    "$(awk -v a="${SUMC[metrics-on]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
-    "$(awk -v a="${SUMC[metrics-off]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
-    "$(awk -v a="${SUMQ[metrics-on]}" -v b="${SUMQ[metrics-off]}" 'BEGIN {printf "%.3f", a / b}')"
-done
+}
+compare metrics metrics-on metrics-off
+compare multiplexing metrics-on multiplex-off
 "${SB[@]}" --mysql-port="$PROXY_PORT" "$TEST" cleanup > /dev/null 2>&1 || true

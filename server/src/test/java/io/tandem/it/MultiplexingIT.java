@@ -159,6 +159,19 @@ class MultiplexingIT extends TopologyTest {
   }
 
   @Test
+  void setAutocommitBetweenCommandsIsAnsweredWithoutAServer() throws Exception {
+    try (Connection a = client(""); Connection m1 = topology.root("m1")) {
+      one(a, "SELECT 1");
+      String sets = "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'COM_SET_OPTION'";
+      long before = Long.parseLong(one(m1, sets));
+      exec(a, "SET autocommit = 0", "SET autocommit = 1", "SET SESSION autocommit = 0");
+      assertThat(Long.parseLong(one(m1, sets)) - before).as("SET statements m1 ran").isZero();
+      assertReleased(a);
+      assertThat(one(a, "SELECT @@autocommit")).isEqualTo("0"); // the next connection is brought to it
+    }
+  }
+
+  @Test
   void tableLockKeepsItsConnectionUntilUnlock() throws Exception {
     try (Connection a = client("")) {
       exec(a, "LOCK TABLES mux_t READ");

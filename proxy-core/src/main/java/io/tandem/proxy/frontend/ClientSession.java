@@ -387,6 +387,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter
         sql = sql != null || router.inspectsStatements() ? command.text() : null;
       }
     }
+    if (maybeSessionChange && !backends.holdsAny() && !state.inTransaction() && pins.mayRelease()) {
+      Boolean autocommit = SessionStatements.autocommitOnly(sql);
+      if (autocommit != null) {
+        command.release();
+        answerAutocommit(sql, autocommit);
+        return;
+      }
+    }
     currentSql = sql;
     relay(command, sql != null && router.inspectsStatements()
         ? router.routeQuery(sql) : router.routeCommand(CommandCode.QUERY));
@@ -709,6 +717,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     packets.forEach(p -> client.write(p, client.voidPromise()));
     client.flush();
     finishCommand();
+  }
+
+  /**
+   * Answers {@code SET autocommit = 0|1} without a server while the session holds no connection
+   * and no transaction is open (as ProxySQL does): it only changes the state the session's next
+   * connection is brought to, so a driver's connect-time or pool-checkout SET costs no round trip.
+   */
+  private void answerAutocommit(String sql, boolean on) {
+    int status = on ? state.serverStatus() | ServerStatus.AUTOCOMMIT : state.serverStatus() & ~ServerStatus.AUTOCOMMIT;
+    Route route = router.inspectsStatements() ? router.routeQuery(sql) : null;
+    state.serverStatus(status);
+    if (route != null) {
+      router.completed(route, status, false);
+    }
+    answerOk();
   }
 
   /** Answers the command with OK, then goes on with the next. */

@@ -24,6 +24,8 @@ final class ConnectionPins {
       | PinReason.HANDLER.bit() | PinReason.STORED_PROCEDURE.bit() | PinReason.USER_VARIABLE.bit()
       | PinReason.SEQUENCE.bit() | PinReason.UNTRACKED_STATE.bit();
 
+  private static final PinReason[] REASONS = PinReason.values();
+
   private final ProxyMetrics metrics;
   /** Multiplexing is on for the session's user. */
   private boolean enabled;
@@ -88,9 +90,11 @@ final class ConnectionPins {
     int now = reasons(state);
     int started = now & ~active;
     active = now;
-    for (PinReason r : PinReason.values()) {
-      if ((started & r.bit()) != 0) {
-        metrics.pinned(r);
+    if (started != 0) {
+      for (PinReason r : REASONS) {
+        if ((started & r.bit()) != 0) {
+          metrics.pinned(r);
+        }
       }
     }
   }
@@ -134,7 +138,7 @@ final class ConnectionPins {
       return List.of("multiplexing_off");
     }
     List<String> out = new ArrayList<>();
-    for (PinReason r : PinReason.values()) {
+    for (PinReason r : REASONS) {
       if ((active & r.bit()) != 0) {
         out.add(r.label());
       }

@@ -24,7 +24,24 @@ public final class SessionStatements {
   private static final Pattern DEALLOCATE = Pattern.compile(
       "(?is)(?:DEALLOCATE|DROP)\\s+PREPARE\\s+(`(?:[^`]|``)+`|\\w+)\\s*;?\\s*");
 
+  private static final Pattern SET_AUTOCOMMIT = Pattern.compile(
+      "(?is)SET\\s+(?:SESSION\\s+|LOCAL\\s+|@@SESSION\\.|@@LOCAL\\.|@@)?`?autocommit`?\\s*:?=\\s*"
+          + "'?(0|1|ON|OFF|TRUE|FALSE)'?\\s*;?\\s*");
+
   private SessionStatements() {}
+
+  /**
+   * The value {@code sql} sets when it is nothing but {@code SET [SESSION] autocommit = 0|1|ON|OFF}
+   * (the proxy may answer it without a server while the session holds no connection), else null.
+   */
+  public static Boolean autocommitOnly(String sql) {
+    Matcher m = SET_AUTOCOMMIT.matcher(stripLeadingComments(sql));
+    if (!m.matches()) {
+      return null;
+    }
+    String v = m.group(1).toUpperCase(Locale.ROOT);
+    return v.equals("1") || v.equals("ON") || v.equals("TRUE");
+  }
 
   /**
    * Updates {@code state} after {@code sql} succeeded. Returns true when the statement is now part
@@ -64,8 +81,9 @@ public final class SessionStatements {
 
   private static void applySet(String s, SessionState state) {
     String upper = s.toUpperCase(Locale.ROOT);
-    if (upper.matches("(?s)SET\\s+(GLOBAL\\b|@@GLOBAL\\.|PERSIST\\b|TRANSACTION\\b).*")) {
-      return; // not session state, or only for the next transaction
+    if (upper.matches("(?s)SET\\s+(GLOBAL\\b|@@GLOBAL\\.|PERSIST\\b|TRANSACTION\\b|STATEMENT\\b|PASSWORD\\b"
+        + "|DEFAULT\\s+ROLE\\b).*")) {
+      return; // not session state (SET STATEMENT ... FOR runs one statement), or only for the next transaction
     }
     if (SET_NAMES.matcher(s).matches()) {
       state.charsetStatement(s);

@@ -26,7 +26,10 @@ class SessionStatementsTest {
     SessionStatements.apply("SET GLOBAL max_connections = 10", state);
     SessionStatements.apply("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", state);
     SessionStatements.apply("SET autocommit=0", state);
-    assertThat(state.replayStatements()).containsExactly(
+    SessionStatements.apply("SET STATEMENT max_statement_time=1 FOR UPDATE t SET a = 1", state);
+    SessionStatements.apply("SET PASSWORD = PASSWORD('x')", state);
+    SessionStatements.apply("SET DEFAULT ROLE r FOR app", state);
+    assertThat(state.replayStatements()).as("SET STATEMENT runs its statement once: never replayed").containsExactly(
         "SET NAMES latin1",
         "SET @@session.wait_timeout=100",
         "set SQL_MODE='TRADITIONAL'",
@@ -53,5 +56,17 @@ class SessionStatementsTest {
     SessionStatements.apply("UPDATE t SET a=1", state);
     assertThat(state.replayStatements()).isEmpty();
     assertThat(state.schema()).isEqualTo("app");
+  }
+
+  @Test
+  void aBareAutocommitSetIsRecognized() {
+    assertThat(SessionStatements.autocommitOnly("SET AUTOCOMMIT = 0")).isFalse();
+    assertThat(SessionStatements.autocommitOnly("set autocommit=1")).isTrue();
+    assertThat(SessionStatements.autocommitOnly("SET SESSION autocommit = ON;")).isTrue();
+    assertThat(SessionStatements.autocommitOnly("SET @@autocommit := off")).isFalse();
+    assertThat(SessionStatements.autocommitOnly("/* c */ SET @@session.autocommit=1")).isTrue();
+    assertThat(SessionStatements.autocommitOnly("SET autocommit = 0, sql_mode = ''")).isNull();
+    assertThat(SessionStatements.autocommitOnly("SET autocommit = @v")).isNull();
+    assertThat(SessionStatements.autocommitOnly("SET GLOBAL autocommit = 0")).isNull();
   }
 }
