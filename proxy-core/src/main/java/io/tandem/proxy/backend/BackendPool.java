@@ -96,6 +96,7 @@ public final class BackendPool {
         queue.removeFirstOccurrence(preferred);
         found = preferred;
       }
+      BackendConnection fresh = null;
       BackendConnection otherSchema = null;
       BackendConnection otherState = null;
       for (Iterator<BackendConnection> it = queue.iterator(); found == null && it.hasNext(); ) {
@@ -107,7 +108,9 @@ public final class BackendPool {
           it.remove();
           found = c;
         } else if (c.state() == null) {
-          if (otherSchema == null && schema != null) {
+          if (Objects.equals(c.schema(), schema)) {
+            fresh = fresh == null ? c : fresh;
+          } else if (otherSchema == null && schema != null) {
             otherSchema = c;
           }
         } else if (otherState == null && (schema != null || c.schema() == null)) {
@@ -116,6 +119,10 @@ public final class BackendPool {
       }
       if (found != null) {
         return handOut(found, owner);
+      }
+      if (fresh != null) {
+        queue.remove(fresh);
+        return handOut(fresh, owner); // in the schema, with no state: the caller brings it to its own
       }
       if (otherSchema != null) {
         queue.remove(otherSchema);

@@ -43,7 +43,7 @@ public final class ProxyTopology implements AutoCloseable {
 
   private final SandboxTopology sandbox;
   private ProxyStack stack;
-  private final ProxySettings settings;
+  private ProxySettings settings;
   private final RoutingConfig routing;
   private final FailoverSettings failover;
 
@@ -71,12 +71,17 @@ public final class ProxyTopology implements AutoCloseable {
    * same settings, as a restarted process would (the failover journal, if configured, carries over).
    */
   public void restartProxy() throws Exception {
+    restartProxy(settings.pool());
+  }
+
+  /** Restarts the proxy as {@link #restartProxy()} does, with other pool settings (kept for later restarts). */
+  public void restartProxy(io.tandem.proxy.config.PoolSettings pool) throws Exception {
     int port = stack.proxy().port();
     stack.close();
-    ProxySettings samePort = new ProxySettings(settings.listenHost(), port, settings.maxConnections(),
-        settings.maxPacketSize(), settings.users(), settings.backends(), settings.pool(), settings.frontendTls(),
+    settings = new ProxySettings(settings.listenHost(), port, settings.maxConnections(),
+        settings.maxPacketSize(), settings.users(), settings.backends(), pool, settings.frontendTls(),
         settings.backendTls(), settings.workerThreads(), settings.clientLimits());
-    stack = ProxyStack.start(samePort, routing, failover, java.time.Duration.ofSeconds(5));
+    stack = ProxyStack.start(settings, routing, failover, java.time.Duration.ofSeconds(5));
   }
 
   /** Waits (up to 20 s) until the monitor finds each named replica eligible. */
