@@ -89,8 +89,11 @@ class MultiplexingIT extends TopologyTest {
     }
   }
 
-  private static void reset(Connection c) throws SQLException {
+  /** COM_RESET_CONNECTION (what ends the reasons that last until a reset), then a command: the session gives its connections back. */
+  private static void assertReleasedAfterReset(Connection c) throws Exception {
     c.unwrap(org.mariadb.jdbc.Connection.class).reset();
+    one(c, "SELECT 1");
+    assertReleased(c);
   }
 
   @Test
@@ -189,9 +192,7 @@ class MultiplexingIT extends TopologyTest {
       assertPinned(a, "user_lock");
       othersRun();
       assertThat(one(a, "SELECT IS_USED_LOCK('mux_lock') = @@pseudo_thread_id")).isEqualTo("1");
-      reset(a);
-      one(a, "SELECT 1");
-      assertReleased(a);
+      assertReleasedAfterReset(a);
       assertThat(one(a, "SELECT IS_FREE_LOCK('mux_lock')")).isEqualTo("1");
     }
   }
@@ -203,9 +204,7 @@ class MultiplexingIT extends TopologyTest {
       assertPinned(a, "temporary_table");
       othersRun();
       assertThat(one(a, "SELECT a FROM mux_tmp")).isEqualTo("7");
-      reset(a);
-      one(a, "SELECT 1");
-      assertReleased(a);
+      assertReleasedAfterReset(a);
     }
   }
 
@@ -248,9 +247,7 @@ class MultiplexingIT extends TopologyTest {
       assertPinned(a, "handler");
       othersRun();
       assertThat(one(a, "HANDLER mux_t READ FIRST")).isNotNull();
-      reset(a);
-      one(a, "SELECT 1");
-      assertReleased(a);
+      assertReleasedAfterReset(a);
     }
   }
 
@@ -274,9 +271,7 @@ class MultiplexingIT extends TopologyTest {
       assertPinned(a, "stored_procedure");
       othersRun();
       assertThat(one(a, "SELECT @from_proc")).isEqualTo("42");
-      reset(a);
-      one(a, "SELECT 1");
-      assertReleased(a);
+      assertReleasedAfterReset(a);
     }
   }
 
@@ -287,9 +282,7 @@ class MultiplexingIT extends TopologyTest {
       assertPinned(a, "user_variable");
       othersRun();
       assertThat(one(a, "SELECT @mux_max")).isEqualTo("3");
-      reset(a);
-      one(a, "SELECT 1");
-      assertReleased(a);
+      assertReleasedAfterReset(a);
     }
   }
 
@@ -300,9 +293,7 @@ class MultiplexingIT extends TopologyTest {
       assertPinned(a, "sequence");
       othersRun();
       assertThat(one(a, "SELECT LASTVAL(mux_s)")).isEqualTo(next);
-      reset(a);
-      one(a, "SELECT 1");
-      assertReleased(a);
+      assertReleasedAfterReset(a);
     }
   }
 
@@ -366,9 +357,7 @@ class MultiplexingIT extends TopologyTest {
       assertPinned(a, "untracked_state");
       othersRun();
       assertThat(one(a, "SELECT @mux_multi")).isEqualTo("5");
-      reset(a);
-      one(a, "SELECT 1");
-      assertReleased(a);
+      assertReleasedAfterReset(a);
     }
   }
 

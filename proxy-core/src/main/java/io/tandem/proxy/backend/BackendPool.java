@@ -21,10 +21,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Idle backend connections of one event loop, by {@link PoolKey}. Only its event loop touches
- * it, so it needs no locks, and a client always gets a connection on its own thread. A
- * connection comes back through {@link #release}, which resets it (COM_RESET_CONNECTION: rolls
- * back, drops temporary tables and prepared statements, clears variables) before it may be
- * reused; a connection that is busy or broken is closed instead.
+ * it, so it needs no locks, and a client always gets a connection on its own thread.
+ *
+ * <p>A connection comes back three ways: {@link #release} resets it (COM_RESET_CONNECTION: rolls
+ * back, drops temporary tables and prepared statements, clears variables) when its session ends;
+ * {@link #releaseUnused} pools one that ran nothing; {@link #park} pools one as it is, between two
+ * commands of a multiplexing session, labelled with that session's state
+ * ({@link BackendConnection#state()}). {@link #acquire} hands out a connection already in the
+ * asking session's state (its own last one first), else a fresh one, else one reset from another
+ * state; a connection that is busy or broken is closed instead of pooled.
+ *
+ * <p>With {@link PoolSettings#maxConnectionsPerBackend()} the pool opens at most its share of that
+ * many connections to each backend; past it, requests wait for one to come back or close.
  */
 public final class BackendPool {
 
