@@ -54,6 +54,26 @@ class SessionPoolIT extends TopologyTest {
   }
 
   @Test
+  void aResetConnectionIsBackInItsSchemasCharacterSet() throws Exception {
+    try (Connection root = ProxyTopology.root(topology.sandbox().server("m1")); Statement r = root.createStatement()) {
+      r.execute("CREATE DATABASE IF NOT EXISTS pool_latin1 CHARACTER SET latin1");
+    }
+    String url = topology.mysqlUrl("").replace("/app?", "/pool_latin1?");
+    for (int i = 0; i < 4; i++) {
+      try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+        s.execute("CREATE TEMPORARY TABLE keep_me (a INT)"); // keeps the connection: reset when the client leaves
+      }
+    }
+    Thread.sleep(300);
+    for (int i = 0; i < 6; i++) {
+      try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+        // COM_RESET_CONNECTION alone would leave the server's default character set here
+        assertThat(one(s, "SELECT @@character_set_database")).isEqualTo("latin1");
+      }
+    }
+  }
+
+  @Test
   void idleClientsLoggedInWithASchemaHoldNoServerConnection() throws Exception {
     java.util.List<io.tandem.it.support.RawClient> clients = new java.util.ArrayList<>();
     try (Connection root = ProxyTopology.root(topology.sandbox().server("m1")); Statement r = root.createStatement()) {

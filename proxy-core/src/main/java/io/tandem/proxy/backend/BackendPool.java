@@ -316,7 +316,19 @@ public final class BackendPool {
     c.execute(CommandCode.RESET_CONNECTION, new byte[0]).addListener(f -> {
       if (f.isSuccess() && f.getNow() == null && c.isOpen()) {
         c.state(null);
-        keepIdle(c);
+        if (c.schema() == null) {
+          keepIdle(c);
+          return;
+        }
+        // a reset keeps the schema but puts its character set back to the server's default:
+        // entering the schema again restores @@character_set_database and @@collation_database
+        c.execute(CommandCode.INIT_DB, c.schema().getBytes(StandardCharsets.UTF_8)).addListener(i -> {
+          if (i.isSuccess() && i.getNow() == null && c.isOpen()) {
+            keepIdle(c);
+          } else {
+            c.close();
+          }
+        });
         return;
       }
       if (f.isSuccess() && f.getNow() != null) {
