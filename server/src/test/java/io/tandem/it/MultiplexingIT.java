@@ -316,6 +316,19 @@ class MultiplexingIT extends TopologyTest {
   }
 
   @Test
+  void anIdleSessionGivesUpItsFewCommandsPinsAfterASecond() throws Exception {
+    try (Connection a = client("")) {
+      exec(a, "INSERT INTO mux_ai (v) VALUES (2)");
+      long id = proxyId(a);
+      assertThat(session(id).pins()).containsExactly("last_insert_id");
+      Thread.sleep(1500); // the client stays idle past the second a few-commands pin lasts
+      SessionInfo s = session(id);
+      assertThat(s.pins()).isEmpty();
+      assertThat(s.backends()).isEmpty();
+    }
+  }
+
+  @Test
   void foundRowsKeepsItsConnectionForTheNextCommand() throws Exception {
     try (Connection a = client("")) {
       exec(a, "SELECT SQL_CALC_FOUND_ROWS * FROM mux_t LIMIT 1");

@@ -31,6 +31,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private static final int SESSION_STATUS = ServerStatus.IN_TRANS | ServerStatus.AUTOCOMMIT | 0x0200 | 0x2000;
   /** Bytes of pipelined commands waiting at which reading from the client stops (then resumes under half). */
   private static final long QUEUE_HIGH_BYTES = 16L * 1024 * 1024;
+  /**
+   * How long a session whose connections are kept only for the next few commands (an insert id,
+   * found rows, warnings) may stay idle before it gives them back anyway.
+   */
+  static final long IDLE_RELEASE_MILLIS = 1000;
   /** Bytes of a statement looked at for what pins the session to its connections (a statement's keywords come first). */
   private static final int MAX_PIN_SCAN = 64 * 1024;
 
@@ -79,6 +85,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private final CommandRelay commandRelay;
   /** Whether the session may give its backend connections back between commands. */
   private final ConnectionPins pins;
+  /** When the last command was answered ({@link System#nanoTime()}). */
+  private long commandEndedAt;
+  /** An idle check ({@link #IDLE_RELEASE_MILLIS}) is scheduled. */
+  private boolean idleCheckScheduled;
   /** The session's binary prepared statements. */
   private final PreparedStatements statements = new PreparedStatements();
 
@@ -228,10 +238,32 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       dispatch(current);
     }
     if (current == null && queue.isEmpty() && !closing && !writePosition.reading() && !writePosition.pending()
-        && changeUser == null && !localInfile && pins.mayRelease() && backends.holdsAny()) {
-      backends.park();
-      context.metrics.multiplexed();
+        && changeUser == null && !localInfile && backends.holdsAny()) {
+      if (pins.mayRelease()) {
+        backends.park();
+        context.metrics.multiplexed();
+      } else if (pins.onlyForAFewCommands() && !idleCheckScheduled) {
+        releaseWhenIdle(IDLE_RELEASE_MILLIS);
+      }
     }
+  }
+
+  /** {@link #IDLE_RELEASE_MILLIS} after its last command, an idle session gives up its few-commands pins. */
+  private void releaseWhenIdle(long delayMillis) {
+    idleCheckScheduled = true;
+    client.eventLoop().schedule(() -> {
+      idleCheckScheduled = false;
+      if (closing || current != null) {
+        return; // a command runs: it looks again when it ends
+      }
+      long idleMillis = (System.nanoTime() - commandEndedAt) / 1_000_000;
+      if (idleMillis >= IDLE_RELEASE_MILLIS) {
+        pins.idleExpired();
+        processQueue();
+      } else if (pins.onlyForAFewCommands() && backends.holdsAny()) {
+        releaseWhenIdle(IDLE_RELEASE_MILLIS - idleMillis);
+      }
+    }, delayMillis, TimeUnit.MILLISECONDS);
   }
 
   private void dispatch(ClientCommand command) {
@@ -670,7 +702,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case CommandCode.STMT_EXECUTE -> ProxyMetrics.Kind.EXECUTE;
       default -> ProxyMetrics.Kind.OTHER;
     };
-    long nanos = System.nanoTime() - commandStartedAt;
+    commandEndedAt = System.nanoTime();
+    long nanos = commandEndedAt - commandStartedAt;
     context.metrics.commandDone(where, meter, kind, commandFailed, nanos);
     if (ranOn != null && context.metrics.digestsStatements() && kind != ProxyMetrics.Kind.OTHER) {
       String digest = router.digest();

@@ -19,6 +19,9 @@ final class ConnectionPins {
 
   /** Commands a generated insert id keeps the connection for (LAST_INSERT_ID() reads it). */
   static final int INSERT_ID_COMMANDS = 5;
+  /** Reasons that last a few commands only: an idle session drops them after {@link ClientSession#IDLE_RELEASE_MILLIS}. */
+  private static final int FOR_A_FEW_COMMANDS = PinReason.LAST_INSERT_ID.bit() | PinReason.FOUND_ROWS.bit()
+      | PinReason.WARNINGS.bit();
 
   private static final int UNTIL_RESET = PinReason.TEMPORARY_TABLE.bit() | PinReason.USER_LOCK.bit()
       | PinReason.HANDLER.bit() | PinReason.STORED_PROCEDURE.bit() | PinReason.USER_VARIABLE.bit()
@@ -130,6 +133,26 @@ final class ConnectionPins {
   /** The session may give its connections back now. */
   boolean mayRelease() {
     return enabled && active == 0;
+  }
+
+  /**
+   * Only reasons that last a few commands keep the session's connections (an insert id, found
+   * rows, warnings not read yet): a session that stays idle gives them up ({@link #idleExpired}).
+   */
+  boolean onlyForAFewCommands() {
+    return enabled && active != 0 && (active & ~FOR_A_FEW_COMMANDS) == 0;
+  }
+
+  /**
+   * The session stayed idle with only {@link #onlyForAFewCommands()} reasons: it gives them up, so
+   * that an idle client does not keep a server connection for a LAST_INSERT_ID() it may never ask
+   * (as ProxySQL's auto_increment_delay_multiplex_timeout_ms).
+   */
+  void idleExpired() {
+    insertIdCommands = 0;
+    foundRowsCommands = 0;
+    warningsCommands = 0;
+    active &= ~FOR_A_FEW_COMMANDS;
   }
 
   /** The reasons in force, as labels; {@code multiplexing_off} when multiplexing is off for the user. */
