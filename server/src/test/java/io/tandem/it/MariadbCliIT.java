@@ -92,6 +92,29 @@ class MariadbCliIT {
   }
 
   @Test
+  void procedureResultWhileItsCursorIsOpenIsRelayedWhole() {
+    // the SELECT inside the procedure runs while a cursor is open: its result's EOF after the
+    // column definitions carries SERVER_STATUS_CURSOR_EXISTS, and its rows still follow
+    String script = """
+        CREATE TABLE cli_cursor (id INT PRIMARY KEY);
+        INSERT INTO cli_cursor VALUES (1), (2), (3);
+        DELIMITER //
+        CREATE PROCEDURE cli_cursor_p()
+        BEGIN
+          DECLARE c CURSOR FOR SELECT id FROM cli_cursor;
+          OPEN c;
+          SELECT id * 10 FROM cli_cursor ORDER BY id;
+          CLOSE c;
+        END//
+        DELIMITER ;
+        CALL cli_cursor_p();
+        SELECT 'after';
+        """;
+    Result r = ok(ExternalCommand.run(cli("--skip-ssl"), script, TIMEOUT));
+    assertThat(r.lines()).as(r.describe()).containsExactly("10", "20", "30", "after");
+  }
+
+  @Test
   void errorGivesExitCodeOneAndTheServerError() {
     Result r = ExternalCommand.run(cli("--skip-ssl", "-e", "SELECT * FROM cli_no_such_table"), TIMEOUT);
     assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);

@@ -76,10 +76,13 @@ public final class ResponseTracker {
       case NOTHING -> State.IDLE;
     };
     preparing = expect == Expect.PREPARE;
+    executing = commandCode == CommandCode.STMT_EXECUTE;
     return state != State.IDLE;
   }
 
   private boolean preparing;
+  /** The response is to COM_STMT_EXECUTE (where CURSOR_EXISTS after the metadata ends it). */
+  private boolean executing;
 
   private static Expect expectationOf(int commandCode) {
     return switch (commandCode) {
@@ -151,7 +154,9 @@ public final class ResponseTracker {
         return MORE;
       case COLUMN_EOF:
         readEofStatus(buf, index, complete);
-        if ((status & ServerStatus.CURSOR_EXISTS) != 0) {
+        if (executing && (status & ServerStatus.CURSOR_EXISTS) != 0) {
+          // COM_STMT_EXECUTE opened a cursor: the rows come with COM_STMT_FETCH. (A text result
+          // from a stored procedure that has a cursor open carries the flag too, with its rows.)
           return finish();
         }
         state = State.ROWS;

@@ -125,6 +125,21 @@ class ResponseTrackerTest {
   }
 
   @Test
+  void aQueryResultFlaggedCursorExistsStillHasItsRows() {
+    // CALL of a procedure with an open cursor: the text result's EOF says CURSOR_EXISTS | MORE_RESULTS
+    ResponseTracker t = new ResponseTracker(false);
+    t.commandSent(CommandCode.QUERY);
+    feed(t, 1);
+    feed(t, 3, 'd', 'e', 'f');
+    int flagged = ServerStatus.CURSOR_EXISTS | ServerStatus.MORE_RESULTS_EXISTS;
+    assertThat(feed(t, eof(flagged))).isEqualTo(ResponseTracker.MORE);
+    assertThat(feed(t, 1, '1')).isEqualTo(ResponseTracker.MORE);
+    assertThat(feed(t, eof(flagged))).isEqualTo(ResponseTracker.MORE); // the CALL's own result follows
+    assertThat(feed(t, ok(ServerStatus.AUTOCOMMIT))).isEqualTo(ResponseTracker.DONE);
+    assertThat(t.rows()).isEqualTo(1);
+  }
+
+  @Test
   void commandsWithoutResponse() {
     ResponseTracker t = new ResponseTracker(true);
     assertThat(t.commandSent(CommandCode.STMT_CLOSE)).isFalse();
