@@ -707,6 +707,9 @@ class AdminIT {
     assertThat(status.value("last_decision")).startsWith("switchover: m2 takes writes (epoch " + (epoch0 + 1) + ")");
     assertThat(status.value("last_promotion")).isNotNull();
 
+    // the monitor logs what it sees on its next checks after the move: wait for its view of m2
+    await("the monitor sees m2 as the active master", () -> admin.query("SHOW EVENTS"),
+        t -> t.column("event").contains("m2: active master, writing the heartbeat"));
     Table events = admin.cliQuery("SHOW EVENTS");
     log.info("SHOW EVENTS after the switchover:\n{}", events);
     assertThat(events.columns()).containsExactly("at", "event");
