@@ -184,7 +184,7 @@ final class SessionBackends {
    */
   Future<BackendConnection> acquire(BackendDefinition target) {
     Promise<BackendConnection> ready = loop.newPromise();
-    String wanted = stateKey();
+    String wanted = state.key();
     pool.acquire(target, credentials, poolKey(target), state.schema(), wanted, connectionId, parked.get(target.name()))
         .addListener(f -> {
           if (!f.isSuccess()) {
@@ -204,12 +204,6 @@ final class SessionBackends {
     return ready;
   }
 
-  /** The session state's key for the pool, or null when the state is what a fresh connection has. */
-  private String stateKey() {
-    String key = state.key();
-    return key.equals(SessionState.freshKey(state.schema())) ? null : key;
-  }
-
   /**
    * The connection to {@code target} the session gave back last, taken again (with the answers
    * to LAST_INSERT_ID(), FOUND_ROWS(), SHOW WARNINGS it holds) when it is still idle in the pool
@@ -217,7 +211,7 @@ final class SessionBackends {
    */
   BackendConnection reclaim(BackendDefinition target) {
     BackendConnection c = parked.get(target.name());
-    if (c == null || !pool.reclaim(c, poolKey(target), state.schema(), stateKey(), connectionId)) {
+    if (c == null || !pool.reclaim(c, poolKey(target), state.schema(), state.key(), connectionId)) {
       return null;
     }
     return c;
@@ -239,7 +233,7 @@ final class SessionBackends {
    * (this one, if nobody took it meanwhile).
    */
   void park() {
-    String key = stateKey();
+    String key = state.key();
     for (BackendConnection c : connections.values()) {
       parked.put(c.backend().name(), c);
       pool.park(c, key);
@@ -292,8 +286,8 @@ final class SessionBackends {
    * same) for its first command. An idle client holds no server connection.
    */
   boolean releaseIfStateless(BackendConnection c) {
-    if (!state.replayStatements().isEmpty() || state.multiStatements() != null) {
-      return false;
+    if (state.key() != null) {
+      return false; // there is state to keep on it
     }
     pool.releaseUnused(c);
     return true;

@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * What a client session has set up on the server side and a fresh backend connection must be
  * brought to: default schema, character set, autocommit, session variables (sql_mode included),
- * the multi-statements option, and what cannot be replayed (open transaction, prepared
- * statements, temporary tables, locks), which pins the session to its connection.
+ * the multi-statements option; and the server status and open prepared statements, which
+ * (with what else cannot be replayed) keep a session on its connection ({@link PinReason}).
  */
 public final class SessionState {
 
@@ -23,8 +23,10 @@ public final class SessionState {
   private int serverStatus = ServerStatus.AUTOCOMMIT;
   private int preparedStatements;
   private Boolean multiStatements;
-  /** {@link #key()}, computed on demand; null after every change. */
+  /** {@link #key()}, computed on demand. */
   private String key;
+  /** {@link #key} is up to date (false after every change). */
+  private boolean keyKnown;
 
   public SessionState(String user, int collationId, String schema) {
     this.user = user;
@@ -46,7 +48,6 @@ public final class SessionState {
 
   public void schema(String schema) {
     this.schema = schema;
-    key = null;
   }
 
   public int serverStatus() {
@@ -56,7 +57,7 @@ public final class SessionState {
   /** Records the status flags of the last OK/EOF the server sent. */
   public void serverStatus(int status) {
     if (((status ^ serverStatus) & ServerStatus.AUTOCOMMIT) != 0) {
-      key = null;
+      keyKnown = false;
     }
     this.serverStatus = status;
   }
@@ -91,7 +92,7 @@ public final class SessionState {
   /** A successful {@code SET NAMES ...} / {@code SET CHARACTER SET ...}: replayed verbatim. */
   public void charsetStatement(String sql) {
     this.charsetStatement = sql;
-    key = null;
+    keyKnown = false;
   }
 
   /**
@@ -101,25 +102,25 @@ public final class SessionState {
   public void variable(String key, String sql) {
     variables.remove(key);
     variables.put(key, sql);
-    this.key = null;
+    keyKnown = false;
   }
 
   /** A successful text {@code PREPARE name FROM ...}; replayed on new connections. */
   public void prepared(String name, String sql) {
     preparedTexts.remove(name);
     preparedTexts.put(name, sql);
-    key = null;
+    keyKnown = false;
   }
 
   /** A successful {@code DEALLOCATE PREPARE name}. */
   public void deallocated(String name) {
     preparedTexts.remove(name);
-    key = null;
+    keyKnown = false;
   }
 
   public void multiStatements(boolean on) {
     this.multiStatements = on;
-    key = null;
+    keyKnown = false;
   }
 
   /** Null when the client never sent COM_SET_OPTION. */
@@ -135,43 +136,28 @@ public final class SessionState {
     serverStatus = ServerStatus.AUTOCOMMIT;
     preparedStatements = 0;
     multiStatements = null;
-    key = null;
+    keyKnown = false;
   }
 
   /**
-   * True when a new backend connection cannot take over: a transaction is open or prepared
-   * statements exist on the current one.
-   */
-  public boolean pinned() {
-    return inTransaction() || preparedStatements > 0;
-  }
-
-  /**
-   * What a backend connection brought to this state (or left in it by a session in it) is in:
-   * the schema, the replayed statements and the multi-statements option. Two sessions with equal
-   * keys can use each other's connections without a replay; a fresh session in a schema has the
-   * key of a fresh connection in it ({@link #freshKey}).
+   * What a backend connection brought to this state (or left in it by a session in it) has on it
+   * besides its schema: the replayed statements and the multi-statements option; null when there
+   * is nothing, as on a fresh connection (logged in or reset). Two sessions with equal keys (and
+   * schemas) can use each other's connections without a replay.
    */
   public String key() {
-    String k = key;
-    if (k == null) {
+    if (!keyKnown) {
       StringBuilder b = new StringBuilder();
-      b.append(schema == null ? "\u0001" : schema);
       for (String statement : replayStatements()) {
-        b.append('\u0000').append(statement);
+        b.append(statement).append('\u0000');
       }
       if (multiStatements != null) {
-        b.append('\u0000').append(multiStatements ? "+multi" : "-multi");
+        b.append(multiStatements ? "+multi" : "-multi");
       }
-      k = b.toString();
-      key = k;
+      key = b.isEmpty() ? null : b.toString();
+      keyKnown = true;
     }
-    return k;
-  }
-
-  /** The {@link #key()} of a connection that is fresh (logged in or reset) in {@code schema}. */
-  public static String freshKey(String schema) {
-    return schema == null ? "\u0001" : schema;
+    return key;
   }
 
   /** Statements that bring a freshly reset connection (same user, collation) to this state. */
