@@ -71,19 +71,19 @@ public final class BackendPool {
    */
   public Future<BackendConnection> acquire(BackendDefinition backend, BackendCredentials credentials,
       PoolKey key, String schema) {
-    return acquire(backend, credentials, key, schema, null, -1, null);
+    return acquire(backend, credentials, key, schema, null, -1);
   }
 
   /**
    * A connection for {@code key} in {@code schema}, either already in the session state
    * {@code state} ({@link BackendConnection#state()}; null: fresh) — the caller then has nothing
-   * to replay — or fresh, to be brought to it. Prefers {@code preferred} (the connection the
-   * session {@code owner} gave back last) when nobody took it since, then the newest idle one in
-   * that state. Every connection handed out belongs to {@code owner} until it comes back.
+   * to replay — or fresh, to be brought to it; the newest idle one in that state first. (The
+   * connection the session gave back last it takes again with {@link #reclaim} before asking.)
+   * Every connection handed out belongs to {@code owner} until it comes back.
    */
   public Future<BackendConnection> acquire(BackendDefinition backend, BackendCredentials credentials,
-      PoolKey key, String schema, String state, long owner, BackendConnection preferred) {
-    Future<BackendConnection> pooled = takeIdle(key, schema, state, owner, preferred);
+      PoolKey key, String schema, String state, long owner) {
+    Future<BackendConnection> pooled = takeIdle(key, schema, state, owner);
     if (pooled != null) {
       return pooled;
     }
@@ -94,16 +94,10 @@ public final class BackendPool {
   }
 
   /** An idle connection for the request (see {@link #acquire}), made ready; null when there is none. */
-  private Future<BackendConnection> takeIdle(PoolKey key, String schema, String state, long owner,
-      BackendConnection preferred) {
+  private Future<BackendConnection> takeIdle(PoolKey key, String schema, String state, long owner) {
     ArrayDeque<BackendConnection> queue = idle.get(key);
     if (queue != null && !queue.isEmpty()) {
       BackendConnection found = null;
-      if (preferred != null && preferred.pooled() && preferred.owner() == owner && preferred.isOpen()
-          && preferred.key().equals(key) && inState(preferred, schema, state)) {
-        queue.removeFirstOccurrence(preferred);
-        found = preferred;
-      }
       BackendConnection fresh = null;
       BackendConnection otherSchema = null;
       BackendConnection otherState = null;
@@ -126,19 +120,19 @@ public final class BackendPool {
         }
       }
       if (found != null) {
-        return handOut(found, owner);
+        return loop.newSucceededFuture(handOut(found, owner));
       }
       if (fresh != null) {
         queue.remove(fresh);
-        return handOut(fresh, owner); // in the schema, with no state: the caller brings it to its own
+        return loop.newSucceededFuture(handOut(fresh, owner)); // no state: the caller brings it to its own
       }
       if (otherSchema != null) {
         queue.remove(otherSchema);
-        return switchSchema(handOut(otherSchema, owner).getNow(), schema);
+        return switchSchema(handOut(otherSchema, owner), schema);
       }
       if (otherState != null) {
         queue.remove(otherState);
-        return resetFor(handOut(otherState, owner).getNow(), schema);
+        return resetFor(handOut(otherState, owner), schema);
       }
     }
     return null;
@@ -209,7 +203,7 @@ public final class BackendPool {
         queue.pollFirst();
         continue;
       }
-      Future<BackendConnection> got = takeIdle(w.key, w.schema, w.state, w.owner, null);
+      Future<BackendConnection> got = takeIdle(w.key, w.schema, w.state, w.owner);
       if (got == null) {
         if (openTo(backend) >= limit) {
           return;
@@ -253,10 +247,11 @@ public final class BackendPool {
     return Objects.equals(c.state(), state) && Objects.equals(c.schema(), schema);
   }
 
-  private Future<BackendConnection> handOut(BackendConnection c, long owner) {
+  /** {@code c}, taken out of the idle connections for {@code owner}. */
+  private static BackendConnection handOut(BackendConnection c, long owner) {
     c.pooled(false);
     c.owner(owner);
-    return loop.newSucceededFuture(c);
+    return c;
   }
 
   /**

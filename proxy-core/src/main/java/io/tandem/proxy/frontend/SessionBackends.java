@@ -185,22 +185,21 @@ final class SessionBackends {
   Future<BackendConnection> acquire(BackendDefinition target) {
     Promise<BackendConnection> ready = loop.newPromise();
     String wanted = state.key();
-    pool.acquire(target, credentials, poolKey(target), state.schema(), wanted, connectionId, parked.get(target.name()))
-        .addListener(f -> {
-          if (!f.isSuccess()) {
-            ready.setFailure(f.cause());
-            return;
-          }
-          BackendConnection c = (BackendConnection) f.getNow();
-          if (wanted != null && wanted.equals(c.state())) {
-            ready.setSuccess(c);
-            return;
-          }
-          if (wanted != null) {
-            metrics.stateReplayed();
-          }
-          replay(c, state.replayStatements().iterator(), ready);
-        });
+    pool.acquire(target, credentials, poolKey(target), state.schema(), wanted, connectionId).addListener(f -> {
+      if (!f.isSuccess()) {
+        ready.setFailure(f.cause());
+        return;
+      }
+      BackendConnection c = (BackendConnection) f.getNow();
+      if (wanted != null && wanted.equals(c.state())) {
+        ready.setSuccess(c);
+        return;
+      }
+      if (wanted != null) {
+        metrics.stateReplayed();
+      }
+      replay(c, state.replayStatements().iterator(), ready);
+    });
     return ready;
   }
 
