@@ -260,6 +260,7 @@ final class KeywordScanner {
         b.tables = in.tables();
         b.functions = in.functions();
         b.unparsed = in.unparsed();
+        b.readsUserVariables = in.readsUserVariables(); // the plan depends on their values
       }
       b.kind = StatementKind.EXPLAIN;
       b.digest = t.digest(from, to);

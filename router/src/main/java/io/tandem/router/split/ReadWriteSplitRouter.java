@@ -31,7 +31,9 @@ import java.util.Set;
  *       other backend connection of the session;</li>
  *   <li>while the session holds LOCK TABLES or a GET_LOCK lock, uses SERIALIZABLE, or after it
  *       created a temporary table that the statement reads: the master;</li>
- *   <li>{@code FOUND_ROWS()}: where the previous statement went;</li>
+ *   <li>what answers about the previous statement ({@code FOUND_ROWS()}, {@code ROW_COUNT()},
+ *       {@code SHOW WARNINGS|ERRORS|PROFILE}, {@code GET DIAGNOSTICS}, {@code @@warning_count},
+ *       {@code INFORMATION_SCHEMA.OPTIMIZER_TRACE}): where the previous statement went;</li>
  *   <li>statements that are read-only by a real parse (no FOR UPDATE/SHARE, no INTO, only
  *       whitelisted functions), and {@code /* tandem:replica * /}: a replica within the lag
  *       limit (the hint's {@code max_lag}, else the user's, else the global one); with none
@@ -205,7 +207,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     if (isSessionCommand(t)) {
       return writerOrReplica();
     }
-    if (t.foundRows() && previous != null) {
+    if (previous != null && (t.followsPrevious() || readsOptimizerTrace(t))) {
       return previous.role() == BackendDefinition.Role.REPLICA ? previous : WRITER;
     }
     if (tablesLocked || namedLocks || serializable || t.unparsed() || !t.readOnly()
@@ -223,6 +225,16 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       return hint.maxLag();
     }
     return policy.maxReplicationLag();
+  }
+
+  /** {@code INFORMATION_SCHEMA.OPTIMIZER_TRACE} holds the trace of the connection's previous statement. */
+  private static boolean readsOptimizerTrace(StatementTraits t) {
+    for (String table : t.tables()) {
+      if (table.replace("`", "").equalsIgnoreCase("information_schema.optimizer_trace")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean readsTemporaryTable(StatementTraits t) {
@@ -399,8 +411,8 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   }
 
   private void learnOne(StatementTraits t) {
-    if (t.writesUserVariables() && !t.replayable()) {
-      variablesOnMaster = true;
+    if ((t.writesUserVariables() && !t.replayable()) || t.kind() == StatementKind.CALL) {
+      variablesOnMaster = true; // a procedure may set user variables (OUT parameters, SET @v inside)
     }
     switch (t.kind()) {
       case LOCK_TABLES -> tablesLocked = true;

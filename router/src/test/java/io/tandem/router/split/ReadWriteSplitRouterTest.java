@@ -154,6 +154,17 @@ class ReadWriteSplitRouterTest {
   }
 
   @Test
+  void whatAnswersAboutThePreviousStatementGoesWhereItWent() {
+    for (String about : new String[] {"SHOW WARNINGS", "SHOW COUNT(*) WARNINGS", "SHOW ERRORS LIMIT 1",
+        "SELECT @@warning_count", "GET DIAGNOSTICS @n = NUMBER", "SELECT * FROM information_schema.OPTIMIZER_TRACE"}) {
+      assertThat(run("SELECT a FROM t")).isEqualTo("r1");
+      assertThat(run(about)).as("%s after a replica read", about).isEqualTo("r1");
+      assertThat(run("INSERT INTO t VALUES (1)")).isEqualTo("m1");
+      assertThat(run(about)).as("%s after a write", about).isEqualTo("m1");
+    }
+  }
+
+  @Test
   void otherCommandsGoToTheMaster() {
     Route r = router.routeCommand(CommandCode.STMT_PREPARE);
     assertThat(r.backend()).isEqualTo(M1);
@@ -305,9 +316,18 @@ class ReadWriteSplitRouterTest {
     assertThat(into.sessionCommand()).as("replaying it on a replica would compute a replica's value").isFalse();
     router.completed(into, ServerStatus.AUTOCOMMIT, false);
     assertThat(run("SELECT @v")).isEqualTo("m1");
+    assertThat(run("EXPLAIN SELECT * FROM t WHERE a = @v")).as("its plan depends on @v").isEqualTo("m1");
     assertThat(run("SELECT * FROM t")).isEqualTo("r1");
     Route set = router.routeQuery("SET @w = 5");
     assertThat(set.sessionCommand()).isTrue();
+  }
+
+  @Test
+  void variablesAProcedureMayHaveSetAreReadOnTheMaster() {
+    assertThat(run("SELECT @ep")).isEqualTo("r1");
+    assertThat(run("CALL p('A', @ep, @msg)")).isEqualTo("m1");
+    assertThat(run("SELECT @ep, @msg")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM t")).isEqualTo("r1");
   }
 
   @org.junit.jupiter.api.Test
