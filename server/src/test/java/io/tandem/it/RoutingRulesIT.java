@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * The routing rules {@link RoutingIT} leaves out, each as a client sees it on the sandbox topology
  * ({@code @@server_id}: m1 = 1, r1 = 3, r2 = 4): CALL, SHOW, LOCK TABLES, SERIALIZABLE,
  * multi-statement packets, FOUND_ROWS(), functions off the read-only list, SELECT … INTO, and a
- * replica delayed beyond the lag limit.
+ * replica delayed beyond the lag limit; and what a session asks about its previous statement, or
+ * state only the master holds, answering as on one server ({@code app} reads with
+ * {@code consistency: session}).
  */
 class RoutingRulesIT {
 
@@ -53,7 +55,9 @@ class RoutingRulesIT {
           "INSERT INTO app.rr_found VALUES (1), (2), (3), (4), (5), (6), (7)",
           "CREATE SEQUENCE app.rr_seq",
           "CREATE PROCEDURE app.rr_where() SELECT @@server_id",
-          "CREATE FUNCTION app.rr_fn() RETURNS INT NOT DETERMINISTIC RETURN @@server_id");
+          "CREATE FUNCTION app.rr_fn() RETURNS INT NOT DETERMINISTIC RETURN @@server_id",
+          "CREATE PROCEDURE app.rr_out(OUT o INT, OUT t VARCHAR(10)) BEGIN SET o = @@server_id; SET @rr_inside = 'set'; "
+              + "SET t = 'done'; END");
     }
     // one table per server, outside the binary log: SHOW TABLES names the server that answered
     for (String server : List.of("m1", "r1", "r2")) {
@@ -312,6 +316,60 @@ class RoutingRulesIT {
       // not replayable (a replica would compute its own values): their readers go to the master
       assertThat(row(c, "SELECT @rr_id, @rr_text, @@server_id")).containsExactly(MASTER, "from 1", MASTER);
       assertThat(one(c, "SELECT @@server_id FROM rr_t LIMIT 1")).as("reads without variables").isIn(REPLICAS);
+    }
+  }
+
+  @Test
+  void whatASessionAsksAboutItsPreviousStatementIsAnsweredWhereItRan() throws Exception {
+    try (Connection c = app(); Statement s = c.createStatement()) {
+      s.executeUpdate("INSERT INTO rr_t (v, note) VALUES (10, 'x'), (11, 'y')");
+      assertThat(one(c, "SELECT ROW_COUNT()")).as("after a write whose position is read for later reads").isEqualTo("2");
+      String where = row(c, "SELECT '1e+81' > 90000000000000000, @@server_id").get(1);
+      assertThat(where).isIn(REPLICAS);
+      List<String> codes = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery("SHOW WARNINGS")) {
+        while (rs.next()) {
+          codes.add(rs.getString("Code"));
+        }
+      }
+      assertThat(codes).containsExactly("1916", "1292");
+      s.execute("EXPLAIN EXTENDED SELECT id FROM rr_t WHERE v = 1");
+      assertThat(column(c, "SHOW WARNINGS", "Code")).isEqualTo("1003");
+    }
+  }
+
+  @Test
+  void variablesAProcedureSetsAreReadWhereItRan() throws Exception {
+    try (Connection c = app()) {
+      exec(c, "CALL rr_out(@rr_o, @rr_t)");
+      assertThat(row(c, "SELECT @rr_o, @rr_t, @rr_inside")).containsExactly(MASTER, "done", "set");
+    }
+  }
+
+  @Test
+  void droppingTheSessionsSchemaLeavesItWithoutOne() throws Exception {
+    try (Connection c = app()) {
+      exec(c, "CREATE DATABASE rr_gone", "USE rr_gone", "CREATE TABLE rr_gone_t (a INT)");
+      topology.awaitReplicated();
+      assertThat(one(c, "SELECT COUNT(*) FROM rr_gone_t")).isEqualTo("0"); // on a replica, in rr_gone
+      exec(c, "DROP DATABASE rr_gone");
+      assertThatThrownBy(() -> one(c, "SELECT * FROM rr_gone_t"))
+          .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode()).isEqualTo(1046));
+      assertThat(one(c, "SELECT DATABASE()")).isNull();
+    }
+  }
+
+  @Test
+  void stateAReplicaCannotReplayKeepsTheSessionsReadsOnTheMaster() throws Exception {
+    try (Connection c = app()) {
+      // rr_only_on_m1 exists on m1 only: a replica refuses to replay the SET
+      exec(c, "SET @rr_count := (SELECT COUNT(*) FROM rr_only_on_m1)");
+      for (int i = 0; i < 4; i++) {
+        assertThat(row(c, "SELECT @rr_count, @@server_id")).containsExactly("0", MASTER);
+        assertThat(one(c, "SELECT @@server_id FROM rr_t LIMIT 1")).isEqualTo(MASTER);
+      }
+      exec(c, "SET @rr_count := 5"); // replayable again: the replicas hold this state
+      assertThat(one(c, "SELECT @@server_id FROM rr_t LIMIT 1")).isIn(REPLICAS);
     }
   }
 

@@ -74,6 +74,49 @@ class SessionPoolIT extends TopologyTest {
   }
 
   @Test
+  void aGlobalChangedThroughTheProxyReachesEveryNewSession() throws Exception {
+    String before;
+    try (Connection c = topology.connect(""); Statement s = c.createStatement()) {
+      before = one(s, "SELECT @@global.div_precision_increment");
+    }
+    java.util.List<Connection> warm = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) { // several connections in the pools, read before the change
+        Connection c = topology.connect("");
+        warm.add(c);
+        try (Statement s = c.createStatement()) {
+          s.execute("CREATE TEMPORARY TABLE warm (a INT)"); // held until the client leaves
+        }
+      }
+    } finally {
+      for (Connection c : warm) {
+        c.close();
+      }
+    }
+    Thread.sleep(300); // the released connections are reset and back in the pools
+    try {
+      try (Connection c = topology.connect(""); Statement s = c.createStatement()) {
+        s.execute("SET GLOBAL div_precision_increment = 7");
+        assertThat(one(s, "SELECT @@session.div_precision_increment")).isEqualTo(before); // its own: as on a server
+      }
+      for (int i = 0; i < 8; i++) {
+        try (Connection c = topology.connect(""); Statement s = c.createStatement()) {
+          assertThat(one(s, "SELECT @@session.div_precision_increment")).as("new session %d", i).isEqualTo("7");
+        }
+      }
+    } finally {
+      try (Connection c = topology.connect(""); Statement s = c.createStatement()) {
+        s.execute("SET GLOBAL div_precision_increment = " + before);
+      }
+    }
+    for (int i = 0; i < 8; i++) {
+      try (Connection c = topology.connect(""); Statement s = c.createStatement()) {
+        assertThat(one(s, "SELECT @@session.div_precision_increment")).as("after the restore %d", i).isEqualTo(before);
+      }
+    }
+  }
+
+  @Test
   void idleClientsLoggedInWithASchemaHoldNoServerConnection() throws Exception {
     java.util.List<io.tandem.it.support.RawClient> clients = new java.util.ArrayList<>();
     try (Connection root = ProxyTopology.root(topology.sandbox().server("m1")); Statement r = root.createStatement()) {

@@ -40,6 +40,8 @@ public final class BackendConnection {
   private long owner = -1;
   /** Idle in its pool. */
   private boolean pooled;
+  /** The {@link GlobalChanges#current()} count when the session on it started (login or reset). */
+  private long globalsRead;
 
   BackendConnection(Channel channel, BackendDefinition backend, PoolKey key, long threadId,
       String serverVersion, String schema) {
@@ -131,6 +133,15 @@ public final class BackendConnection {
 
   public void state(String state) {
     this.state = state;
+  }
+
+  /** The {@link GlobalChanges} count when the server session on it started (its login or last reset). */
+  long globalsRead() {
+    return globalsRead;
+  }
+
+  void globalsRead(long count) {
+    this.globalsRead = count;
   }
 
   /** The client session that took the connection last (its connection id), or -1. */

@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * commands of a multiplexing session, labelled with that session's state
  * ({@link BackendConnection#state()}). {@link #acquire} hands out a connection already in the
  * asking session's state (its own last one first), else a fresh one, else one reset from another
- * state; a connection that is busy or broken is closed instead of pooled.
+ * state; a connection that is busy or broken is closed instead of pooled. One that started (logged
+ * in or was reset) before a client changed a global variable ({@link GlobalChanges}) is reset
+ * before another session takes it (its own session takes it back as it is, as a server session
+ * keeps its values when a global changes).
  *
  * <p>With {@link PoolSettings#maxConnectionsPerBackend()} the pool opens at most its share of that
  * many connections to each backend; past it, requests wait for one to come back or close.
@@ -41,6 +44,7 @@ public final class BackendPool {
   private final EventLoop loop;
   private final BackendConnector connector;
   private final PoolSettings settings;
+  private final GlobalChanges globals;
   private final Map<PoolKey, ArrayDeque<BackendConnection>> idle = new HashMap<>();
   /** Connections to each backend (by name) this pool opened that are not closed yet: idle, taken or logging in. */
   private final Map<String, Integer> open = new HashMap<>();
@@ -49,10 +53,11 @@ public final class BackendPool {
   /** This loop's share of {@link PoolSettings#maxConnectionsPerBackend()} (0: no limit). */
   private final int limit;
 
-  public BackendPool(EventLoop loop, BackendConnector connector, PoolSettings settings) {
+  public BackendPool(EventLoop loop, BackendConnector connector, PoolSettings settings, GlobalChanges globals) {
     this.loop = loop;
     this.connector = connector;
     this.settings = settings;
+    this.globals = globals;
     int loops = 0;
     for (Iterator<?> it = loop.parent() == null ? List.of(loop).iterator() : loop.parent().iterator(); it.hasNext(); ) {
       it.next();
@@ -106,6 +111,11 @@ public final class BackendPool {
         if (!c.isOpen()) {
           it.remove();
           c.pooled(false);
+        } else if (c.globalsRead() < globals.current()) {
+          // started before a global variable changed: reset first, whatever state it is in
+          if (otherState == null && (schema != null || c.schema() == null)) {
+            otherState = c;
+          }
         } else if (inState(c, schema, state)) {
           it.remove();
           found = c;
@@ -143,9 +153,11 @@ public final class BackendPool {
       String schema, long owner) {
     String name = backend.name();
     open.merge(name, 1, Integer::sum);
+    long globalsBefore = globals.current();
     return connector.connect(loop, backend, credentials, key, schema).addListener(f -> {
       if (f.isSuccess()) {
         BackendConnection c = (BackendConnection) f.getNow();
+        c.globalsRead(globalsBefore);
         c.owner(owner);
         c.channel().closeFuture().addListener(closed -> slotFreed(name));
       } else {
@@ -260,9 +272,11 @@ public final class BackendPool {
    */
   private Future<BackendConnection> resetFor(BackendConnection c, String schema) {
     Promise<BackendConnection> promise = loop.newPromise();
+    long globalsBefore = globals.current();
     c.execute(CommandCode.RESET_CONNECTION, new byte[0]).addListener(f -> {
       if (f.isSuccess() && f.getNow() == null && c.isOpen()) {
         c.state(null);
+        c.globalsRead(globalsBefore);
         if (schema == null) {
           promise.setSuccess(c);
         } else {
@@ -308,9 +322,11 @@ public final class BackendPool {
       c.close();
       return;
     }
+    long globalsBefore = globals.current();
     c.execute(CommandCode.RESET_CONNECTION, new byte[0]).addListener(f -> {
       if (f.isSuccess() && f.getNow() == null && c.isOpen()) {
         c.state(null);
+        c.globalsRead(globalsBefore);
         if (c.schema() == null) {
           keepIdle(c);
           return;

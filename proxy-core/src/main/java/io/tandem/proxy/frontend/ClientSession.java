@@ -66,7 +66,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private static final long QUEUE_HIGH_BYTES = 16L * 1024 * 1024;
   /**
    * How long a session whose connections are kept only for the next few commands (an insert id,
-   * found rows, warnings) may stay idle before it gives them back anyway.
+   * found rows, warnings, a write whose position is not read yet) may stay idle before it gives
+   * them back anyway.
    */
   static final long IDLE_RELEASE_MILLIS = 1000;
   /** Bytes of a statement looked at for what pins the session to its connections (a statement's keywords come first). */
@@ -245,10 +246,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       } else if (pins.onlyForAFewCommands() && !idleCheckScheduled) {
         releaseWhenIdle(IDLE_RELEASE_MILLIS);
       }
+    } else if (current == null && queue.isEmpty() && !closing && writePosition.pending() && !writePosition.reading()
+        && !idleCheckScheduled) {
+      releaseWhenIdle(IDLE_RELEASE_MILLIS);
     }
   }
 
-  /** {@link #IDLE_RELEASE_MILLIS} after its last command, an idle session gives up its few-commands pins. */
+  /**
+   * {@link #IDLE_RELEASE_MILLIS} after its last command, an idle session gives up its few-commands
+   * pins, and reads the position of its last write if no replica read needed it yet.
+   */
   private void releaseWhenIdle(long delayMillis) {
     idleCheckScheduled = true;
     client.eventLoop().schedule(() -> {
@@ -259,8 +266,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       long idleMillis = (System.nanoTime() - commandEndedAt) / 1_000_000;
       if (idleMillis >= IDLE_RELEASE_MILLIS) {
         pins.idleExpired();
-        processQueue();
-      } else if (pins.onlyForAFewCommands() && backends.holdsAny()) {
+        if (writePosition.pending() && !writePosition.reading()) {
+          writePosition.read(known -> processQueue());
+        } else {
+          processQueue();
+        }
+      } else if ((pins.onlyForAFewCommands() || writePosition.pending()) && backends.holdsAny()) {
         releaseWhenIdle(IDLE_RELEASE_MILLIS - idleMillis);
       }
     }, delayMillis, TimeUnit.MILLISECONDS);
@@ -579,7 +590,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     switch (current.code()) {
       case CommandCode.QUERY -> {
         if (currentSql != null) {
+          if (SessionStatements.changesGlobals(currentSql)) {
+            context.globals.changed();
+          }
+          String schemaBefore = state.schema();
           currentInSnapshot = SessionStatements.apply(currentSql, state);
+          if (schemaBefore != null && state.schema() == null) {
+            backends.schemaLeft(backend); // it dropped its schema
+          }
           backend.schema(state.schema());
         }
       }
@@ -674,11 +692,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       countCommand();
       current.release();
       current = null;
-    }
-    if (writePosition.pending() && queue.isEmpty() && !closing) {
-      // the client is idle (reading the write's answer): read the position now, off its path
-      writePosition.read(known -> processQueue());
-      return;
     }
     processQueue();
   }

@@ -58,6 +58,11 @@ final class CommandRelay {
   private Route route;
   /** The prepared statement the current COM_STMT_EXECUTE runs, when it may run away from its connection. */
   private PreparedStatements.Statement executing;
+  /**
+   * The session state ({@link io.tandem.proxy.session.SessionState#key()}) a replica refused to
+   * replay: while the session stays in it, its reads go to the master, which holds that state.
+   */
+  private String stateRefusedByReplicas;
 
   CommandRelay(ClientSession session, SessionBackends backends, SessionRouter router, ReadYourWrites readYourWrites,
       WritePosition writePosition, WriterRole writerRole, long connectionId) {
@@ -122,6 +127,10 @@ final class CommandRelay {
         route = route.atWriter(w.writer());
       }
     }
+    if (stateRefusedByReplicas != null && !route.toWriter() && route.refusal() == null && onReplica(route)
+        && stateRefusedByReplicas.equals(session.state().key())) {
+      route = router.toMaster(route);
+    }
     this.route = route;
     if (route.refusal() != null) {
       router.completed(route, session.state().serverStatus(), true);
@@ -172,6 +181,14 @@ final class CommandRelay {
         return;
       }
       if (!f.isSuccess()) {
+        if (f.cause() instanceof StateReplayException && onReplica(route) && session.state().key() != null) {
+          // the replica cannot hold the session's state (the master ran it): read there instead
+          stateRefusedByReplicas = session.state().key();
+          log.info("client {}: {}; its reads go to the master while its state stays", connectionId,
+              f.cause().getMessage());
+          toBackend(command, router.toMaster(route));
+          return;
+        }
         if (route.toWriter() && !ErrorReply.isServerError(f.cause())) {
           // the writer is unreachable: wait for the controller to fail over (or give up)
           hold(command, route, writerRole.state().epoch(), f.cause());
@@ -186,6 +203,10 @@ final class CommandRelay {
       backends.adopt(fresh);
       next.accept(fresh);
     });
+  }
+
+  private static boolean onReplica(Route route) {
+    return route.backend() != null && route.backend().role() == BackendDefinition.Role.REPLICA;
   }
 
   /**

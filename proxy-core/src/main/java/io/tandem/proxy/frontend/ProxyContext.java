@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.tandem.proxy.backend.BackendConnector;
 import io.tandem.proxy.backend.BackendPool;
+import io.tandem.proxy.backend.GlobalChanges;
 import io.tandem.proxy.config.ProxySettings;
 import io.tandem.proxy.metrics.ProxyMetrics;
 import io.tandem.proxy.route.RouterFactory;
@@ -27,6 +28,8 @@ final class ProxyContext {
   final ProxyMetrics metrics;
   final RouterFactory routers;
   final WriterRole writerRole;
+  /** Changes of global variables made through this proxy: pooled connections older than the last are reset. */
+  final GlobalChanges globals = new GlobalChanges();
   private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
 
   ProxyContext(ProxySettings settings, ServerIdentity identity, SslContext sslContext,
@@ -74,7 +77,7 @@ final class ProxyContext {
   }
 
   BackendPool pool(EventLoop loop) {
-    return pools.computeIfAbsent(loop, l -> new BackendPool(l, connector, settings.pool()));
+    return pools.computeIfAbsent(loop, l -> new BackendPool(l, connector, settings.pool(), globals));
   }
 
   void closePools() {

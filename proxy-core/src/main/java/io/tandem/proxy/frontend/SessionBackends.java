@@ -5,7 +5,6 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.tandem.proxy.backend.BackendConnection;
 import io.tandem.proxy.backend.BackendCredentials;
-import io.tandem.proxy.backend.BackendException;
 import io.tandem.proxy.backend.BackendPool;
 import io.tandem.proxy.backend.PoolKey;
 import io.tandem.proxy.config.BackendDefinition;
@@ -106,6 +105,22 @@ final class SessionBackends {
     joinedAt.put(c, history.size());
     connections.put(c.backend().name(), c);
     current = c;
+  }
+
+  /**
+   * The session is in no schema any more (it dropped its schema, which the server left on
+   * {@code current} only): its other connections, still in that schema, go back to the pool, and
+   * the next command takes one in no schema.
+   */
+  void schemaLeft(BackendConnection current) {
+    for (Iterator<BackendConnection> it = connections.values().iterator(); it.hasNext(); ) {
+      BackendConnection c = it.next();
+      if (c != current) {
+        it.remove();
+        joinedAt.remove(c);
+        pool.release(c);
+      }
+    }
   }
 
   /** {@code c} was found closed between commands: the session forgets it. */
@@ -260,8 +275,7 @@ final class SessionBackends {
       Iterator<String> statements) {
     if (!f.isSuccess() || f.getNow() != null) {
       c.close();
-      ready.setFailure(f.isSuccess()
-          ? new BackendException(c.backend().name() + ": replaying session state failed: " + f.getNow())
+      ready.setFailure(f.isSuccess() ? new StateReplayException(c.backend().name(), String.valueOf(f.getNow()))
           : f.cause());
     } else if (statements == null) {
       ready.setSuccess(c);

@@ -14,6 +14,12 @@ import org.slf4j.LoggerFactory;
  * The position (GTID) of the session's last write, for read-your-writes: after a write commits,
  * it is read on the session's connection to the master that ran it ({@link GtidQueries}) and
  * handed to the router's {@link ReadYourWrites}. Commands wait while it is being read.
+ *
+ * <p>It is read late, never right after the write: before the next read that goes to a replica,
+ * or once the session has been idle {@link ClientSession#IDLE_RELEASE_MILLIS} (the master
+ * connection is kept until then). Reading it is a statement on the master connection, and a
+ * statement resets what the client may ask next about its write there ({@code ROW_COUNT()});
+ * a replica read in between would have reset it on a server too.
  */
 final class WritePosition {
 

@@ -5,8 +5,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Recognizes the statements that change session state ({@code USE}, {@code SET ...}) in a
- * successfully executed COM_QUERY and records them in {@link SessionState}. A cheap scan:
+ * Recognizes the statements that change session state ({@code USE}, {@code SET ...}, text
+ * {@code PREPARE}, and {@code DROP DATABASE} of the current schema, which leaves the session in no
+ * schema) in a successfully executed COM_QUERY and records them in {@link SessionState}. A cheap scan:
  * anything not starting with {@code USE} or {@code SET} (after comments and blanks) is ignored.
  */
 public final class SessionStatements {
@@ -21,6 +22,8 @@ public final class SessionStatements {
 
   private static final Pattern PREPARE = Pattern.compile(
       "(?is)PREPARE\\s+(`(?:[^`]|``)+`|\\w+)\\s+FROM\\s+.*");
+  private static final Pattern DROP_DATABASE = Pattern.compile(
+      "(?is)DROP\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+EXISTS\\s+)?(`(?:[^`]|``)+`|[^\\s;`]+)\\s*;?\\s*");
   private static final Pattern DEALLOCATE = Pattern.compile(
       "(?is)(?:DEALLOCATE|DROP)\\s+PREPARE\\s+(`(?:[^`]|``)+`|\\w+)\\s*;?\\s*");
 
@@ -28,7 +31,22 @@ public final class SessionStatements {
       "(?is)SET\\s+(?:SESSION\\s+|LOCAL\\s+|@@SESSION\\.|@@LOCAL\\.|@@)?`?autocommit`?\\s*:?=\\s*"
           + "'?(0|1|ON|OFF|TRUE|FALSE)'?\\s*;?\\s*");
 
+  /** A SET (first in the text or after a ';') naming GLOBAL / PERSIST / PERSIST_ONLY or {@code @@global.}. */
+  private static final Pattern SET_GLOBAL = Pattern.compile(
+      "(?is)(?:^|;)\\s*SET(?=\\s)[^;]*?(?:(?:^|[\\s,])(?:GLOBAL|PERSIST|PERSIST_ONLY)\\s|@@GLOBAL\\.)");
+
   private SessionStatements() {}
+
+  /**
+   * Whether {@code sql} is a SET that may change global variables ({@code SET GLOBAL x = …},
+   * {@code SET @@global.x = …}, {@code SET PERSIST …}, one of several assignments, or a later
+   * statement of a multi-statement text). Errs towards yes: a yes costs pooled connections a reset.
+   */
+  public static boolean changesGlobals(String sql) {
+    String s = stripLeadingComments(sql);
+    boolean set = s.length() > 4 && s.regionMatches(true, 0, "SET", 0, 3) && Character.isWhitespace(s.charAt(3));
+    return (set || s.indexOf(';') >= 0) && SET_GLOBAL.matcher(s).find();
+  }
 
   /**
    * The value {@code sql} sets when it is nothing but {@code SET [SESSION] autocommit = 0|1|ON|OFF}
@@ -74,6 +92,10 @@ public final class SessionStatements {
       if (m.matches()) {
         state.deallocated(unquote(m.group(1)).toLowerCase(Locale.ROOT));
         return true;
+      }
+      m = DROP_DATABASE.matcher(s);
+      if (m.matches() && unquote(m.group(1)).equals(state.schema())) {
+        state.schema(null); // the server leaves a dropped current schema: no schema selected (1046) from now on
       }
     }
     return false;

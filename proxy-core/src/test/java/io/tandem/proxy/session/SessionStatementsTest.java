@@ -69,4 +69,18 @@ class SessionStatementsTest {
     assertThat(SessionStatements.autocommitOnly("SET autocommit = @v")).isNull();
     assertThat(SessionStatements.autocommitOnly("SET GLOBAL autocommit = 0")).isNull();
   }
+
+  @Test
+  void setsOfGlobalVariablesAreRecognized() {
+    assertThat(SessionStatements.changesGlobals("SET GLOBAL max_allowed_packet = 1024")).isTrue();
+    assertThat(SessionStatements.changesGlobals("/* c */ set @@global.sql_mode = ''")).isTrue();
+    assertThat(SessionStatements.changesGlobals("SET @a = 1, GLOBAL div_precision_increment = 7")).isTrue();
+    assertThat(SessionStatements.changesGlobals("SET PERSIST wait_timeout = 60")).isTrue();
+    assertThat(SessionStatements.changesGlobals("SELECT 1; SET GLOBAL wait_timeout = 60")).isTrue();
+    assertThat(SessionStatements.changesGlobals("SET SESSION sql_mode = ''")).isFalse();
+    assertThat(SessionStatements.changesGlobals("SET @global = 1")).isFalse();
+    assertThat(SessionStatements.changesGlobals("SELECT @@global.max_allowed_packet")).isFalse();
+    assertThat(SessionStatements.changesGlobals("SELECT 'SET GLOBAL x = 1'")).isFalse();
+    assertThat(SessionStatements.changesGlobals("SETTINGS")).isFalse();
+  }
 }
