@@ -12,8 +12,10 @@ import io.tandem.router.classify.StatementClassifier;
 import io.tandem.router.classify.StatementKind;
 import io.tandem.router.classify.StatementTraits;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -31,6 +33,9 @@ import java.util.Set;
  *       other backend connection of the session;</li>
  *   <li>while the session holds LOCK TABLES or a GET_LOCK lock, uses SERIALIZABLE, or after it
  *       created a temporary table that the statement reads: the master;</li>
+ *   <li>reads of what a server knows of its sessions and counters (PERFORMANCE_SCHEMA, sys,
+ *       INFORMATION_SCHEMA.PROCESSLIST, *_STATUS, *_VARIABLES, INNODB_TRX, locks ...): the
+ *       master;</li>
  *   <li>what answers about the previous statement ({@code FOUND_ROWS()}, {@code ROW_COUNT()},
  *       {@code SHOW WARNINGS|ERRORS|PROFILE}, {@code GET DIAGNOSTICS}, {@code @@warning_count},
  *       {@code INFORMATION_SCHEMA.OPTIMIZER_TRACE}): where the previous statement went;</li>
@@ -97,6 +102,8 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   private String[] preparedSql;
   private StatementTraits[] preparedTraits;
   private int preparedNext;
+  /** The classifications of the session's text {@code PREPARE s FROM '…'} statements, by lower-case name. */
+  private final Map<String, StatementTraits> textPrepared = new HashMap<>();
 
   /** The digest of the statement routed last, or null after another command. */
   private String digest;
@@ -207,11 +214,12 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     if (isSessionCommand(t)) {
       return writerOrReplica();
     }
-    if (previous != null && (t.followsPrevious() || readsOptimizerTrace(t))) {
+    StatementTraits run = executed(t);
+    if (previous != null && (run.followsPrevious() || readsOptimizerTrace(run))) {
       return previous.role() == BackendDefinition.Role.REPLICA ? previous : WRITER;
     }
     if (tablesLocked || namedLocks || serializable || t.unparsed() || !t.readOnly()
-        || (variablesOnMaster && t.readsUserVariables())) {
+        || (variablesOnMaster && t.readsUserVariables()) || readsServerRuntime(t)) {
       return WRITER;
     }
     if (!temporaryTables.isEmpty() && readsTemporaryTable(t)) {
@@ -226,6 +234,51 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     }
     return policy.maxReplicationLag();
   }
+
+  /**
+   * What a text {@code EXECUTE s} / {@code EXECUTE IMMEDIATE '…'} runs, classified, when the
+   * session prepared it from a literal; else {@code t} itself.
+   */
+  private StatementTraits executed(StatementTraits t) {
+    if (t.kind() != StatementKind.EXECUTE) {
+      return t;
+    }
+    if (t.preparedText() != null) {
+      return classifier.classify(t.preparedText());
+    }
+    StatementTraits prepared = t.statementName() == null ? null
+        : textPrepared.get(t.statementName().toLowerCase(Locale.ROOT));
+    return prepared != null ? prepared : t;
+  }
+
+  /**
+   * Whether {@code t} reads what a server knows of its own sessions and counters, not the data:
+   * {@code PERFORMANCE_SCHEMA}, {@code sys}, and the {@code INFORMATION_SCHEMA} tables of
+   * {@link #RUNTIME_TABLES} (processes, locks, transactions, status, user variables ...). These
+   * go to the master, where the session's statements ran (as SHOW PROCESSLIST / SHOW STATUS do).
+   */
+  private static boolean readsServerRuntime(StatementTraits t) {
+    for (String table : t.tables()) {
+      String name = table.toLowerCase(Locale.ROOT).replace("`", "");
+      int dot = name.indexOf('.');
+      if (dot < 0) {
+        continue; // unqualified: a table of the current schema
+      }
+      String schema = name.substring(0, dot);
+      if (schema.equals("performance_schema") || schema.equals("sys")
+          || (schema.equals("information_schema") && RUNTIME_TABLES.contains(name.substring(dot + 1)))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final Set<String> RUNTIME_TABLES = Set.of("processlist", "global_status", "session_status",
+      "global_variables", "session_variables", "user_variables", "innodb_trx", "innodb_locks", "innodb_lock_waits",
+      "metadata_lock_info", "user_statistics", "client_statistics", "index_statistics", "table_statistics",
+      "query_cache_info", "innodb_metrics", "innodb_buffer_pool_stats", "thread_pool_groups", "thread_pool_queues",
+      "thread_pool_stats", "thread_pool_waits", "optimizer_trace", "query_response_time", "innodb_cmp",
+      "innodb_cmpmem");
 
   /** {@code INFORMATION_SCHEMA.OPTIMIZER_TRACE} holds the trace of the connection's previous statement. */
   private static boolean readsOptimizerTrace(StatementTraits t) {
@@ -413,6 +466,27 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   private void learnOne(StatementTraits t) {
     if ((t.writesUserVariables() && !t.replayable()) || t.kind() == StatementKind.CALL) {
       variablesOnMaster = true; // a procedure may set user variables (OUT parameters, SET @v inside)
+    }
+    if (t.kind() == StatementKind.PREPARE && t.statementName() != null) {
+      String name = t.statementName().toLowerCase(Locale.ROOT);
+      if (t.preparedText() != null) {
+        textPrepared.put(name, classifier.classify(t.preparedText()));
+      } else {
+        textPrepared.remove(name); // PREPARE s FROM @v: not known
+      }
+    } else if (t.kind() == StatementKind.DEALLOCATE && t.statementName() != null) {
+      textPrepared.remove(t.statementName().toLowerCase(Locale.ROOT));
+    } else if (t.kind() == StatementKind.EXECUTE) {
+      StatementTraits run = executed(t);
+      if (run == t || run.writesUserVariables()) {
+        variablesOnMaster = true; // it ran on the master only, and may have assigned user variables
+      }
+      if (run == t || run.kind().isSessionCommand() || run.multiStatement()) {
+        pinnedToMaster = true; // a prepared SET changed the master connection only
+      }
+      if (run != t) {
+        learnOne(run); // its locks, temporary tables ...
+      }
     }
     switch (t.kind()) {
       case LOCK_TABLES -> tablesLocked = true;

@@ -323,6 +323,35 @@ class ReadWriteSplitRouterTest {
   }
 
   @Test
+  void textPreparedStatementsAreRoutedByWhatTheyRun() {
+    assertThat(run("PREPARE found FROM 'SELECT FOUND_ROWS()'")).isEqualTo("m1");
+    assertThat(run("SELECT SQL_CALC_FOUND_ROWS * FROM t LIMIT 1")).isEqualTo("r1");
+    assertThat(run("EXECUTE found")).as("where the counting SELECT ran").isEqualTo("r1");
+    assertThat(run("EXECUTE IMMEDIATE 'SHOW WARNINGS'")).isEqualTo("r1");
+    assertThat(run("PREPARE assign FROM 'DO @v := (SELECT COUNT(*) FROM t)'")).isEqualTo("m1");
+    assertThat(run("SELECT @v")).isEqualTo("r1");
+    assertThat(run("EXECUTE assign")).isEqualTo("m1");
+    assertThat(run("SELECT @v")).as("assigned on the master only").isEqualTo("m1");
+  }
+
+  @Test
+  void readsOfAServersSessionsAndCountersGoToTheMaster() {
+    assertThat(run("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE state = 'x'")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM `information_schema`.`innodb_trx`")).isEqualTo("m1");
+    assertThat(run("SELECT variable_value FROM information_schema.global_status")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM performance_schema.threads")).isEqualTo("m1");
+    assertThat(run("SELECT * FROM information_schema.TABLES WHERE table_schema = 'app'")).isEqualTo("r1");
+  }
+
+  @Test
+  void aTextPreparedSetKeepsTheSessionOnTheMaster() {
+    assertThat(run("PREPARE s FROM 'SET sql_mode = ansi'")).isEqualTo("m1");
+    assertThat(run("SELECT 'a' || 'b'")).isEqualTo("r1");
+    assertThat(run("EXECUTE s")).isEqualTo("m1");
+    assertThat(run("SELECT 'a' || 'b'")).as("the master connection has the mode").isEqualTo("m1");
+  }
+
+  @Test
   void variablesAProcedureMayHaveSetAreReadOnTheMaster() {
     assertThat(run("SELECT @ep")).isEqualTo("r1");
     assertThat(run("CALL p('A', @ep, @msg)")).isEqualTo("m1");
