@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * {@code KILL} and in Connector/J's {@code cancel()} — not the thread id of whichever backend runs
  * the statement. {@code SELECT CONNECTION_ID()} alone is answered by the proxy; in any other
  * statement each call outside strings, quoted names and comments is replaced by the id as a number
- * (so a column named after the call is named after the number instead).
+ * written with 10 digits (so a column named after the call is named after the number instead,
+ * while the expression's type stays the same).
  */
 final class ConnectionIdQuery {
 
@@ -51,7 +52,7 @@ final class ConnectionIdQuery {
           if (out == null) {
             out = new StringBuilder(sql.length());
           }
-          out.append(sql, copied, i).append(id);
+          out.append(sql, copied, i).append(asTenDigits(id));
           i = m.end();
           copied = i;
         } else {
@@ -65,6 +66,16 @@ final class ConnectionIdQuery {
       return null;
     }
     return out.append(sql, copied, n).toString();
+  }
+
+  /**
+   * The id written with (at least) 10 digits, CONNECTION_ID()'s display width: a literal's width
+   * is its length, so an expression's type stays what the call gives ({@code CONCAT(CONNECTION_ID())}
+   * is a VARCHAR(10)); its value is the id.
+   */
+  static String asTenDigits(long id) {
+    String digits = Long.toString(id);
+    return digits.length() >= 10 ? digits : "0".repeat(10 - digits.length()) + digits;
   }
 
   private static int endOfQuoted(String sql, int start, char quote) {

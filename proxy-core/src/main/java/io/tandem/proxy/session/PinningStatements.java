@@ -53,6 +53,7 @@ public final class PinningStatements {
   /** A subquery or a function whose value changes between calls (NOW, RAND, UUID, ...). */
   private static final int VOLATILE = 28;
   private static final int EXECUTE = 30;
+  private static final int GET = 31;
   private static final int OTHER = 29;
 
   private PinningStatements() {}
@@ -182,6 +183,7 @@ public final class PinningStatements {
       case HANDLER -> PinReason.HANDLER.bit();
       case CALL -> PinReason.STORED_PROCEDURE.bit();
       case SET, USE, PREPARE, DEALLOCATE -> statement > 0 ? PinReason.UNTRACKED_STATE.bit() : 0;
+      case GET -> PinReason.USER_VARIABLE.bit(); // GET DIAGNOSTICS @n = …: a value only this connection has
       case EXECUTE -> PinReason.UNTRACKED_STATE.bit(); // a text-prepared statement may be a SET the state does not see
       default -> 0;
     };
@@ -217,6 +219,7 @@ public final class PinningStatements {
     return switch (length) {
       case 2 -> is(buf, at, "xa") ? XA : OTHER;
       case 3 -> is(buf, at, "set") ? SET : is(buf, at, "use") ? USE : is(buf, at, "end") ? END
+          : is(buf, at, "get") ? GET
           : is(buf, at, "now") ? VOLATILE : OTHER;
       case 4 -> is(buf, at, "lock") ? LOCK : is(buf, at, "call") ? CALL : is(buf, at, "into") ? INTO
           : is(buf, at, "next") ? NEXT : is(buf, at, "role") ? NOT_SESSION

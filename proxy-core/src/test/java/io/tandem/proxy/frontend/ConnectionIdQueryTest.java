@@ -23,16 +23,16 @@ class ConnectionIdQueryTest {
 
   @Test
   void callsAreReplacedOutsideQuotesAndComments() {
-    assertThat(ConnectionIdQuery.rewrite("SELECT CONNECTION_ID() AS id, NOW()", 42)).isEqualTo("SELECT 42 AS id, NOW()");
-    assertThat(ConnectionIdQuery.rewrite("KILL QUERY connection_id ( )", 7)).isEqualTo("KILL QUERY 7");
+    assertThat(ConnectionIdQuery.rewrite("SELECT CONNECTION_ID() AS id, NOW()", 42)).isEqualTo("SELECT 0000000042 AS id, NOW()");
+    assertThat(ConnectionIdQuery.rewrite("KILL QUERY connection_id ( )", 7)).isEqualTo("KILL QUERY 0000000007");
     assertThat(ConnectionIdQuery.rewrite("SELECT * FROM t WHERE owner = CONNECTION_ID() OR x = 'CONNECTION_ID()'", 5))
-        .isEqualTo("SELECT * FROM t WHERE owner = 5 OR x = 'CONNECTION_ID()'");
+        .isEqualTo("SELECT * FROM t WHERE owner = 0000000005 OR x = 'CONNECTION_ID()'");
     assertThat(ConnectionIdQuery.rewrite("SELECT 1 /* CONNECTION_ID() */ -- CONNECTION_ID()\n", 5)).isNull();
     assertThat(ConnectionIdQuery.rewrite("SELECT `connection_id()`, \"CONNECTION_ID()\", 'it''s CONNECTION_ID()'", 5))
         .isNull();
     assertThat(ConnectionIdQuery.rewrite("SELECT my_connection_id(), db.connection_id()", 5)).as("other functions")
         .isNull();
-    assertThat(ConnectionIdQuery.rewrite("SELECT CONNECTION_ID(), 'é' # \u00e9", 9)).isEqualTo("SELECT 9, 'é' # \u00e9");
+    assertThat(ConnectionIdQuery.rewrite("SELECT CONNECTION_ID(), 'é' # \u00e9", 9)).isEqualTo("SELECT 0000000009, 'é' # \u00e9");
   }
 
   @Test

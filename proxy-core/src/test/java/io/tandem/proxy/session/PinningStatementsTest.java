@@ -66,6 +66,7 @@ class PinningStatementsTest {
       "SELECT 1; SET @a = 1|UNTRACKED_STATE",
       "SELECT 1; USE db2|UNTRACKED_STATE",
       "EXECUTE stmt4|UNTRACKED_STATE",
+      "GET DIAGNOSTICS @n = NUMBER|USER_VARIABLE",
       "EXECUTE IMMEDIATE 'SET sql_mode = ansi'|UNTRACKED_STATE",
   })
   void pinningStatementsAreFound(String sql, PinReason reason) {

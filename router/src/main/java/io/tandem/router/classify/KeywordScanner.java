@@ -143,6 +143,8 @@ final class KeywordScanner {
       case "GET": {
         StatementTraits.Builder b = builder(t, from, to, StatementKind.OTHER);
         b.followsPrevious = true; // GET [CURRENT|STACKED] DIAGNOSTICS
+        b.writesUserVariables = b.readsUserVariables; // GET DIAGNOSTICS @n = NUMBER assigns @n
+        b.readsUserVariables = false;
         return b.build();
       }
       default:

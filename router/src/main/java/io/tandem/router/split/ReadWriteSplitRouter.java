@@ -79,11 +79,14 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   private boolean serializable;
   private final Set<String> temporaryTables = new HashSet<>();
   /**
-   * A user variable got a value that replaying the statement elsewhere would not reproduce
-   * ({@code SELECT … INTO @v}, {@code SET @t = NOW()}): statements reading user variables go to
-   * the master from then on.
+   * Where a user variable last got a value that replaying the statement elsewhere would not
+   * reproduce ({@code SELECT … INTO @v}, {@code SET @t = NOW()}, a CALL: the master;
+   * {@code GET DIAGNOSTICS @n = NUMBER} after a replica read: that replica): statements reading
+   * user variables go there from then on. Null while every assignment was replayed everywhere.
    */
-  private boolean variablesOnMaster;
+  private BackendDefinition variablesOn;
+  /** Where the statement being learned from ran: {@link #WRITER} or a replica. */
+  private BackendDefinition learnedOn;
   /**
    * A multi-statement packet changed session state (SET, USE, LOCK TABLES ...) besides other
    * statements: the state of the replica connections cannot be kept in step, so the session stays
@@ -219,8 +222,11 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       return previous.role() == BackendDefinition.Role.REPLICA ? previous : WRITER;
     }
     if (tablesLocked || namedLocks || serializable || t.unparsed() || !t.readOnly()
-        || (variablesOnMaster && t.readsUserVariables()) || readsServerRuntime(t)) {
+        || (variablesOn == WRITER && t.readsUserVariables()) || readsServerRuntime(t)) {
       return WRITER;
+    }
+    if (variablesOn != null && t.readsUserVariables()) {
+      return variablesOn; // the replica where GET DIAGNOSTICS assigned them
     }
     if (!temporaryTables.isEmpty() && readsTemporaryTable(t)) {
       return WRITER;
@@ -412,6 +418,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       return;
     }
     if (t != null) {
+      learnedOn = onWriter ? WRITER : route.backend();
       learn(t);
     }
     inTransaction = (serverStatus & ServerStatus.IN_TRANS) != 0;
@@ -465,7 +472,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
 
   private void learnOne(StatementTraits t) {
     if ((t.writesUserVariables() && !t.replayable()) || t.kind() == StatementKind.CALL) {
-      variablesOnMaster = true; // a procedure may set user variables (OUT parameters, SET @v inside)
+      variablesOn = learnedOn; // a procedure may set user variables (OUT parameters, SET @v inside)
     }
     if (t.kind() == StatementKind.PREPARE && t.statementName() != null) {
       String name = t.statementName().toLowerCase(Locale.ROOT);
@@ -479,7 +486,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     } else if (t.kind() == StatementKind.EXECUTE) {
       StatementTraits run = executed(t);
       if (run == t || run.writesUserVariables()) {
-        variablesOnMaster = true; // it ran on the master only, and may have assigned user variables
+        variablesOn = learnedOn; // it ran there only, and may have assigned user variables
       }
       if (run == t || run.kind().isSessionCommand() || run.multiStatement()) {
         pinnedToMaster = true; // a prepared SET changed the master connection only

@@ -22,11 +22,13 @@ class ReadWriteSplitRouterTest {
   private final io.tandem.proxy.route.WriterRole WRITER = new io.tandem.proxy.route.WriterRole(M1,
       java.time.Duration.ofSeconds(5));
   private static final BackendDefinition R1 = new BackendDefinition("r1", "127.0.0.1", 3, BackendDefinition.Role.REPLICA, 0);
+  private static final BackendDefinition R2 = new BackendDefinition("r2", "127.0.0.1", 4, BackendDefinition.Role.REPLICA, 0);
   private static final StatementClassifier CLASSIFIER = new StatementClassifier(1000);
 
-  /** Always offers r1 (unless {@code available} is false) and counts outstanding requests. */
+  /** Always offers {@code next} (r1 unless a test changes it; none when {@code available} is false), counts outstanding requests. */
   private static final class FakeReplicas implements ReplicaChooser {
     boolean available = true;
+    BackendDefinition next = R1;
     Duration lastMaxLag;
     GtidPosition seen;
     final Map<String, Integer> outstanding = new HashMap<>();
@@ -34,7 +36,7 @@ class ReadWriteSplitRouterTest {
     @Override
     public BackendDefinition choose(Duration maxLag) {
       lastMaxLag = maxLag;
-      return available ? R1 : null;
+      return available ? next : null;
     }
 
     @Override
@@ -332,6 +334,15 @@ class ReadWriteSplitRouterTest {
     assertThat(run("SELECT @v")).isEqualTo("r1");
     assertThat(run("EXECUTE assign")).isEqualTo("m1");
     assertThat(run("SELECT @v")).as("assigned on the master only").isEqualTo("m1");
+  }
+
+  @Test
+  void variablesGetDiagnosticsAssignsAreReadWhereItRan() {
+    assertThat(run("SELECT CAST('x' AS SIGNED)")).isEqualTo("r1");
+    replicas.next = R2;
+    assertThat(run("GET DIAGNOSTICS @n = NUMBER")).as("where the warnings are").isEqualTo("r1");
+    assertThat(run("SELECT @n")).isEqualTo("r1");
+    assertThat(run("SELECT a FROM t")).isEqualTo("r2");
   }
 
   @Test
