@@ -360,6 +360,24 @@ class RoutingRulesIT {
   }
 
   @Test
+  void aSchemaNamedInTheClientsCharacterSetIsEnteredWithItsBytes() throws Exception {
+    try (Connection m1 = topology.root("m1")) {
+      exec(m1, "CREATE DATABASE IF NOT EXISTS `база`", "CREATE TABLE IF NOT EXISTS `база`.rr_k (a INT)",
+          "INSERT INTO `база`.rr_k VALUES (1), (2)");
+    }
+    topology.awaitReplicated();
+    // statements go as KOI8-R: the schema name's bytes are not UTF-8
+    try (Connection c = topology.connect("characterEncoding=KOI8_R")) {
+      exec(c, "SET NAMES koi8r", "USE `база`");
+      for (int i = 0; i < 4; i++) {
+        assertThat(row(c, "SELECT COUNT(*), DATABASE(), @@server_id FROM rr_k").subList(0, 2))
+            .containsExactly("2", "база");
+      }
+      assertThat(one(c, "SELECT @@server_id FROM rr_k LIMIT 1")).isIn(REPLICAS);
+    }
+  }
+
+  @Test
   void stateAReplicaCannotReplayKeepsTheSessionsReadsOnTheMaster() throws Exception {
     try (Connection c = app()) {
       // rr_only_on_m1 exists on m1 only: a replica refuses to replay the SET

@@ -263,9 +263,13 @@ public final class BackendConnection {
     return promise;
   }
 
-  /** Runs a text statement for the proxy itself; see {@link #execute(int, byte[])}. */
+  /**
+   * Runs a text statement for the proxy itself; see {@link #execute(int, byte[])}. {@code sql} is
+   * a byte string (each char one byte, ISO-8859-1): a session statement replayed exactly as the
+   * client sent it, in its character set, or ASCII.
+   */
   public Promise<Packets.ErrorInfo> query(String sql) {
-    return execute(CommandCode.QUERY, sql.getBytes(StandardCharsets.UTF_8));
+    return execute(CommandCode.QUERY, sql.getBytes(StandardCharsets.ISO_8859_1));
   }
 
   public void setAutoRead(boolean autoRead) {

@@ -299,7 +299,7 @@ public final class BackendPool {
 
   private Future<BackendConnection> switchSchema(BackendConnection c, String schema) {
     Promise<BackendConnection> promise = loop.newPromise();
-    c.execute(CommandCode.INIT_DB, schema.getBytes(StandardCharsets.UTF_8))
+    c.execute(CommandCode.INIT_DB, schema.getBytes(StandardCharsets.ISO_8859_1))
         .addListener(f -> {
           if (f.isSuccess() && f.getNow() == null) {
             c.schema(schema);
@@ -333,7 +333,7 @@ public final class BackendPool {
         }
         // a reset keeps the schema but puts its character set back to the server's default:
         // entering the schema again restores @@character_set_database and @@collation_database
-        c.execute(CommandCode.INIT_DB, c.schema().getBytes(StandardCharsets.UTF_8)).addListener(i -> {
+        c.execute(CommandCode.INIT_DB, c.schema().getBytes(StandardCharsets.ISO_8859_1)).addListener(i -> {
           if (i.isSuccess() && i.getNow() == null && c.isOpen()) {
             keepIdle(c);
           } else {

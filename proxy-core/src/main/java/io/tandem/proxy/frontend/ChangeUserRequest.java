@@ -18,7 +18,7 @@ record ChangeUserRequest(String user, byte[] authResponse, String schema, int co
     } else {
       auth = Packets.readNulBytes(p);
     }
-    String schema = Packets.readNulString(p);
+    String schema = Packets.readNulByteString(p);
     int collation = 0;
     if (p.readableBytes() >= 2) {
       collation = p.readUnsignedShortLE();

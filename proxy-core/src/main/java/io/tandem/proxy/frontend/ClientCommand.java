@@ -3,6 +3,7 @@ package io.tandem.proxy.frontend;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.tandem.proxy.protocol.Packets;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,15 +117,32 @@ final class ClientCommand {
 
   /** The argument after the command byte, decoded as UTF-8 (joins frames when needed). */
   String text() {
+    return argument(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The argument as a byte string (each byte one char, ISO-8859-1), whatever character set the
+   * client writes in: what the session's state keeps and replays, byte for byte.
+   */
+  String byteText() {
+    return argument(StandardCharsets.ISO_8859_1);
+  }
+
+  /** A byte string ({@link #byteText()}) shown as UTF-8, for operators. */
+  static String asUtf8(String byteString) {
+    return new String(byteString.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+  }
+
+  private String argument(Charset charset) {
     if (frames.size() == 1) {
       ByteBuf p = firstPayload();
-      return p.toString(p.readerIndex() + 1, p.readableBytes() - 1, StandardCharsets.UTF_8);
+      return p.toString(p.readerIndex() + 1, p.readableBytes() - 1, charset);
     }
     ByteBuf joined = Unpooled.buffer(length);
     for (ByteBuf f : frames) {
       joined.writeBytes(f, f.readerIndex() + Packets.HEADER_SIZE, f.readableBytes() - Packets.HEADER_SIZE);
     }
-    return joined.toString(1, length - 1, StandardCharsets.UTF_8);
+    return joined.toString(1, length - 1, charset);
   }
 
   /** Hands the frames over (to a backend connection); this command no longer owns them. */

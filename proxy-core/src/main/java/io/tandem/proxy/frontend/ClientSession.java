@@ -66,8 +66,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private static final long QUEUE_HIGH_BYTES = 16L * 1024 * 1024;
   /**
    * How long a session whose connections are kept only for the next few commands (an insert id,
-   * found rows, warnings, a write whose position is not read yet) may stay idle before it gives
-   * them back anyway.
+   * found rows, warnings) may stay idle before it gives them back anyway.
    */
   static final long IDLE_RELEASE_MILLIS = 1000;
   /** Bytes of a statement looked at for what pins the session to its connections (a statement's keywords come first). */
@@ -102,6 +101,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /** The command running, or null between commands. */
   private ClientCommand current;
   private String currentSql;
+  /**
+   * The current statement as a byte string ({@link ClientCommand#byteText()}) when it may change
+   * the session's state: what the state keeps and replays, in the client's character set.
+   */
+  private String currentByteSql;
+  /** The current statement prepared a SET or USE (or an unknown text): its execution changes state the proxy does not follow. */
+  private boolean preparedSessionChange;
   /** {@link #currentSql} is already covered by the state snapshot. */
   private boolean currentInSnapshot;
   /** What recording the command's effect needs once its frames are gone: schema or option. */
@@ -235,10 +241,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       ranOn = null;
       executingStatement = null;
       currentSql = null;
+      currentByteSql = null;
+      preparedSessionChange = false;
       currentArgument = null;
       dispatch(current);
     }
-    if (current == null && queue.isEmpty() && !closing && !writePosition.reading() && !writePosition.pending()
+    if (current == null && queue.isEmpty() && !closing && !writePosition.reading()
         && changeUser == null && !localInfile && backends.holdsAny()) {
       if (pins.mayRelease()) {
         backends.park();
@@ -246,16 +254,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       } else if (pins.onlyForAFewCommands() && !idleCheckScheduled) {
         releaseWhenIdle(IDLE_RELEASE_MILLIS);
       }
-    } else if (current == null && queue.isEmpty() && !closing && writePosition.pending() && !writePosition.reading()
-        && !idleCheckScheduled) {
-      releaseWhenIdle(IDLE_RELEASE_MILLIS);
     }
   }
 
-  /**
-   * {@link #IDLE_RELEASE_MILLIS} after its last command, an idle session gives up its few-commands
-   * pins, and reads the position of its last write if no replica read needed it yet.
-   */
+  /** {@link #IDLE_RELEASE_MILLIS} after its last command, an idle session gives up its few-commands pins. */
   private void releaseWhenIdle(long delayMillis) {
     idleCheckScheduled = true;
     client.eventLoop().schedule(() -> {
@@ -266,12 +268,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       long idleMillis = (System.nanoTime() - commandEndedAt) / 1_000_000;
       if (idleMillis >= IDLE_RELEASE_MILLIS) {
         pins.idleExpired();
-        if (writePosition.pending() && !writePosition.reading()) {
-          writePosition.read(known -> processQueue());
-        } else {
-          processQueue();
-        }
-      } else if ((pins.onlyForAFewCommands() || writePosition.pending()) && backends.holdsAny()) {
+        processQueue();
+      } else if (pins.onlyForAFewCommands() && backends.holdsAny()) {
         releaseWhenIdle(IDLE_RELEASE_MILLIS - idleMillis);
       }
     }, delayMillis, TimeUnit.MILLISECONDS);
@@ -300,7 +298,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       }
       case CommandCode.CHANGE_USER -> startChangeUser(command);
       case CommandCode.INIT_DB -> {
-        currentArgument = command.text();
+        currentArgument = command.byteText(); // the schema name in the client's character set
         relay(command, router.routeCommand(code).asSessionCommand());
       }
       case CommandCode.SET_OPTION -> {
@@ -332,7 +330,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case CommandCode.STMT_PREPARE -> {
         // kept in every routing mode: a statement is prepared again from it on another connection
         // (a replica, or a new writer after a failover)
-        currentSql = command.text();
+        currentSql = command.byteText(); // prepared again from these bytes on another connection
         pins.scanned(PinningStatements.scan(currentSql));
         relay(command, router.routeCommand(code));
       }
@@ -403,6 +401,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       case 'S', 's', 'U', 'u' -> command.startsWithWord("SET") || command.startsWithWord("USE");
       case 'P', 'p' -> command.startsWithWord("PREPARE");
       case 'D', 'd' -> command.startsWithWord("DEALLOCATE") || command.startsWithWord("DROP");
+      case 'E', 'e' -> command.startsWithWord("EXECUTE"); // EXECUTE IMMEDIATE 'SET …'
+      case ' ', '\t', '\r', '\n', '/', '#', '-' -> true; // blanks or a comment first: decoded and looked at
       default -> false;
     };
     String sql = maybeKill || maybeSessionChange || router.inspectsStatements() ? command.text() : null;
@@ -439,6 +439,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       }
     }
     currentSql = sql;
+    currentByteSql = maybeSessionChange ? command.byteText() : null;
     relay(command, sql != null && router.inspectsStatements()
         ? router.routeQuery(sql) : router.routeCommand(CommandCode.QUERY));
   }
@@ -573,7 +574,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       recordStateChange();
       if (commandRelay.route() != null && commandRelay.route().sessionCommand()) {
         boolean initDb = current.code() == CommandCode.INIT_DB;
-        String sql = initDb ? "USE `" + currentArgument.replace("`", "``") + "`" : currentSql;
+        String sql = initDb ? "USE `" + currentArgument.replace("`", "``") + "`"
+            : currentByteSql != null ? currentByteSql : currentSql;
         if (sql != null) {
           backends.sessionCommand(sql, initDb || currentInSnapshot);
         }
@@ -589,12 +591,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     BackendConnection backend = backends.current();
     switch (current.code()) {
       case CommandCode.QUERY -> {
-        if (currentSql != null) {
-          if (SessionStatements.changesGlobals(currentSql)) {
-            context.globals.changed();
-          }
+        if (currentSql != null && SessionStatements.changesGlobals(currentSql)) {
+          context.globals.changed();
+        }
+        if (currentByteSql != null) {
           String schemaBefore = state.schema();
-          currentInSnapshot = SessionStatements.apply(currentSql, state);
+          currentInSnapshot = SessionStatements.apply(currentByteSql, state);
+          preparedSessionChange = SessionStatements.preparesSessionChange(currentByteSql);
           if (schemaBefore != null && state.schema() == null) {
             backends.schemaLeft(backend); // it dropped its schema
           }
@@ -688,10 +691,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /** The command is answered: its frames go, and the next command may run. */
   void finishCommand() {
     if (current != null) {
-      pins.commandDone(state, ranOn, commandFailed, backends.untrackedHistory());
+      pins.commandDone(state, ranOn, commandFailed, backends.untrackedHistory() || preparedSessionChange);
       countCommand();
       current.release();
       current = null;
+    }
+    if (writePosition.pending() && queue.isEmpty() && !closing) {
+      // the client is idle (reading the write's answer): read the position now, off its path
+      writePosition.read(known -> processQueue());
+      return;
     }
     processQueue();
   }
@@ -732,7 +740,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     long runningMillis = 0;
     if (current != null) {
       runningMillis = (System.nanoTime() - commandStartedAt) / 1_000_000;
-      command = currentSql != null ? currentSql : CommandCode.name(current.code());
+      command = currentSql != null ? ClientCommand.asUtf8(currentSql) : CommandCode.name(current.code());
       if (command.length() > 200) {
         command = command.substring(0, 200) + "...";
       }
@@ -740,7 +748,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     java.net.SocketAddress address = client.remoteAddress();
     String clientAddress = address instanceof java.net.InetSocketAddress a
         ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(address);
-    return new SessionInfo(connectionId, clientAddress, state.user(), state.schema(), backends.backendNames(),
+    return new SessionInfo(connectionId, clientAddress, state.user(),
+        state.schema() == null ? null : ClientCommand.asUtf8(state.schema()), backends.backendNames(),
         pins.labels(), state.inTransaction(), connectedAtMillis, command, runningMillis);
   }
 

@@ -332,7 +332,7 @@ final class CommandRelay {
       sendCopy(c, command, s, copy);
       return;
     }
-    c.execute(CommandCode.STMT_PREPARE, s.sql.getBytes(StandardCharsets.UTF_8)).addListener(f -> {
+    c.execute(CommandCode.STMT_PREPARE, s.sql.getBytes(StandardCharsets.ISO_8859_1)).addListener(f -> {
       if (session.closing()) {
         command.release();
         return;

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * the statement. {@code SELECT CONNECTION_ID()} alone is answered by the proxy; in any other
  * statement each call outside strings, quoted names and comments is replaced by the id as a number
  * written with 10 digits (so a column named after the call is named after the number instead,
- * while the expression's type stays the same).
+ * while the expression's type stays the same). CREATE and ALTER statements are left as they are:
+ * what they store runs later, on the server, where CONNECTION_ID() is the server's thread id.
  */
 final class ConnectionIdQuery {
 
@@ -30,8 +31,19 @@ final class ConnectionIdQuery {
     return sql.length() >= 15 && sql.toLowerCase(Locale.ROOT).contains("connection_id");
   }
 
-  /** {@code sql} with each call replaced by {@code id}, or null when it has none (outside quotes and comments). */
+  /** A statement that stores expressions for later (a column DEFAULT, a view, a routine body). */
+  private static final Pattern STORES_EXPRESSIONS = Pattern.compile(
+      "(?is)(?:\\s|/\\*.*?\\*/|#[^\\n]*\\n|--\\s[^\\n]*\\n)*(?:CREATE|ALTER)\\b.*");
+
+  /**
+   * {@code sql} with each call replaced by {@code id}, or null when it has none (outside quotes and
+   * comments) or when it is a CREATE or ALTER: there the call may be stored (a column's DEFAULT, a
+   * view, a routine) and run later, so it is left for the server.
+   */
   static String rewrite(String sql, long id) {
+    if (STORES_EXPRESSIONS.matcher(sql).matches()) {
+      return null;
+    }
     StringBuilder out = null;
     int copied = 0;
     int i = 0;

@@ -11,11 +11,11 @@ final class GtidQueries {
   private GtidQueries() {}
 
   /**
-   * The position the session's last write produced: MariaDB's session variable
-   * {@code last_gtid}; on MySQL the master's whole executed set, which includes it.
+   * The master's position, read after a session's write and so including it: MariaDB's binary
+   * log position (the last GTID of each domain), MySQL's executed set.
    */
   static String writePosition(BackendConnection master) {
-    return master.isMariadb() ? "SELECT @@last_gtid" : "SELECT @@global.gtid_executed";
+    return master.isMariadb() ? "SELECT @@global.gtid_binlog_pos" : "SELECT @@global.gtid_executed";
   }
 
   /** Waits for {@code position} on a replica; answers one row whose value is "0" when it arrived in time. */

@@ -12,6 +12,7 @@ import io.tandem.proxy.metrics.ProxyMetrics;
 import io.tandem.proxy.protocol.Capabilities;
 import io.tandem.proxy.protocol.CommandCode;
 import io.tandem.proxy.session.SessionState;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -200,22 +201,60 @@ final class SessionBackends {
   Future<BackendConnection> acquire(BackendDefinition target) {
     Promise<BackendConnection> ready = loop.newPromise();
     String wanted = state.key();
-    pool.acquire(target, credentials, poolKey(target), state.schema(), wanted, connectionId).addListener(f -> {
-      if (!f.isSuccess()) {
-        ready.setFailure(f.cause());
-        return;
-      }
-      BackendConnection c = (BackendConnection) f.getNow();
-      if (wanted != null && wanted.equals(c.state())) {
-        ready.setSuccess(c);
-        return;
-      }
-      if (wanted != null) {
-        metrics.stateReplayed();
-      }
-      replay(c, state.replayStatements().iterator(), ready);
-    });
+    // a schema named outside ASCII is entered after the replay, in the character set the session
+    // set (SET NAMES koi8r; USE <koi8r name>): the server reads COM_INIT_DB in the connection's
+    // character set
+    String schema = state.schema();
+    boolean schemaLast = schema != null && !isAscii(schema);
+    pool.acquire(target, credentials, poolKey(target), schemaLast ? null : schema, wanted, connectionId)
+        .addListener(f -> {
+          if (!f.isSuccess()) {
+            ready.setFailure(f.cause());
+            return;
+          }
+          BackendConnection c = (BackendConnection) f.getNow();
+          Promise<BackendConnection> inState = schemaLast ? loop.newPromise() : ready;
+          if (wanted != null && wanted.equals(c.state())) {
+            inState.setSuccess(c);
+          } else {
+            if (wanted != null) {
+              metrics.stateReplayed();
+            }
+            replay(c, state.replayStatements().iterator(), inState);
+          }
+          if (schemaLast) {
+            inState.addListener(r -> enterSchema(r, schema, ready));
+          }
+        });
     return ready;
+  }
+
+  /** After the replay: COM_INIT_DB {@code schema} on the connection {@code replayed} brought, then {@code ready}. */
+  private void enterSchema(Future<?> replayed, String schema, Promise<BackendConnection> ready) {
+    if (!replayed.isSuccess()) {
+      ready.setFailure(replayed.cause());
+      return;
+    }
+    BackendConnection c = (BackendConnection) replayed.getNow();
+    c.execute(CommandCode.INIT_DB, schema.getBytes(StandardCharsets.ISO_8859_1)).addListener(f -> {
+      if (f.isSuccess() && f.getNow() == null) {
+        c.schema(schema);
+        ready.setSuccess(c);
+      } else {
+        c.close();
+        ready.setFailure(f.isSuccess() ? new StateReplayException(c.backend().name(), String.valueOf(f.getNow()))
+            : f.cause());
+      }
+    });
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -304,6 +343,11 @@ final class SessionBackends {
     }
     pool.releaseUnused(c);
     return true;
+  }
+
+  /** Gives back a connection from {@link #acquireSide} that only read (no state left on it): pooled as it is. */
+  void releaseSide(BackendConnection c) {
+    pool.releaseUnused(c);
   }
 
   /** Gives a connection that is not (or no longer) the session's back to the pool. */

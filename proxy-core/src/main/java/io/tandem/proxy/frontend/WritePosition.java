@@ -11,15 +11,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The position (GTID) of the session's last write, for read-your-writes: after a write commits,
- * it is read on the session's connection to the master that ran it ({@link GtidQueries}) and
- * handed to the router's {@link ReadYourWrites}. Commands wait while it is being read.
+ * The position (GTID) of the session's last write, for read-your-writes: read from the master
+ * that ran it ({@link GtidQueries}) and handed to the router's {@link ReadYourWrites}. Commands
+ * wait while it is being read.
  *
- * <p>It is read late, never right after the write: before the next read that goes to a replica,
- * or once the session has been idle {@link ClientSession#IDLE_RELEASE_MILLIS} (the master
- * connection is kept until then). Reading it is a statement on the master connection, and a
- * statement resets what the client may ask next about its write there ({@code ROW_COUNT()});
- * a replica read in between would have reset it on a server too.
+ * <p>It is read as soon as the write is answered while the client has nothing queued (else just
+ * before the next read that goes to a replica), on a connection of its own: the master's binary
+ * log position then, which includes the write. Never on the session's connection, where a
+ * statement would change what the client may ask next about its own statements there
+ * ({@code ROW_COUNT()}, {@code FOUND_ROWS()}, the warnings).
  */
 final class WritePosition {
 
@@ -52,30 +52,41 @@ final class WritePosition {
   }
 
   /**
-   * Reads the position of the session's last write from its master connection into the router;
-   * {@code done} learns whether it is known now. Commands wait meanwhile.
+   * Reads the master's position (which includes the session's last write) into the router, on a
+   * connection of its own; {@code done} learns whether it is known now. Commands wait meanwhile.
    */
   void read(Consumer<Boolean> done) {
     BackendDefinition writer = writerRole.writer();
-    BackendConnection master = writer == null ? null : backends.connection(writer);
-    if (master == null || !master.isOpen() || master.busy()) {
+    if (writer == null) {
       readYourWrites.positionRead(null);
       done.accept(false);
       return;
     }
     reading = true;
-    RowCollector.query(master, GtidQueries.writePosition(master)).whenComplete((rows, e) -> {
-      reading = false;
-      GtidPosition position = null;
-      if (e == null && !rows.isEmpty()) {
-        try {
-          position = GtidPosition.parse(rows.rows().get(0).get(0));
-        } catch (IllegalArgumentException unknown) {
-          log.warn("client {}: cannot read the write position {}: {}", connectionId, master, unknown.getMessage());
-        }
+    backends.acquireSide(writer).addListener(f -> {
+      if (!f.isSuccess()) {
+        finish(null, done);
+        return;
       }
-      readYourWrites.positionRead(position);
-      done.accept(position != null);
+      BackendConnection side = (BackendConnection) f.getNow();
+      RowCollector.query(side, GtidQueries.writePosition(side)).whenComplete((rows, e) -> {
+        GtidPosition position = null;
+        if (e == null && !rows.isEmpty()) {
+          try {
+            position = GtidPosition.parse(rows.rows().get(0).get(0));
+          } catch (IllegalArgumentException unknown) {
+            log.warn("client {}: cannot read the write position {}: {}", connectionId, side, unknown.getMessage());
+          }
+        }
+        backends.releaseSide(side);
+        finish(position, done);
+      });
     });
+  }
+
+  private void finish(GtidPosition position, Consumer<Boolean> done) {
+    reading = false;
+    readYourWrites.positionRead(position);
+    done.accept(position != null);
   }
 }

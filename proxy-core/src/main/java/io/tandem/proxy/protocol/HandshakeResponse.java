@@ -15,7 +15,7 @@ import java.util.Map;
  * @param collationId    client's character set / collation
  * @param user           user name (empty for an SSLRequest)
  * @param authResponse   auth plugin response
- * @param database       initial schema or null
+ * @param database       initial schema or null, as a byte string (ISO-8859-1: the client's bytes)
  * @param authPlugin     plugin the response was computed with, or null
  * @param attributes     connection attributes (empty when none)
  */
@@ -60,7 +60,7 @@ public record HandshakeResponse(
     }
     String database = null;
     if (Capabilities.has(caps, Capabilities.CONNECT_WITH_DB) && payload.isReadable()) {
-      database = Packets.readNulString(payload);
+      database = Packets.readNulByteString(payload);
       if (database.isEmpty()) {
         database = null;
       }
@@ -109,7 +109,7 @@ public record HandshakeResponse(
       buf.writeBytes(authResponse);
     }
     if (Capabilities.has(capabilities, Capabilities.CONNECT_WITH_DB)) {
-      Packets.writeNulString(buf, database == null ? "" : database);
+      Packets.writeNulByteString(buf, database == null ? "" : database);
     }
     if (Capabilities.has(capabilities, Capabilities.PLUGIN_AUTH)) {
       Packets.writeNulString(buf, authPlugin == null ? "" : authPlugin);

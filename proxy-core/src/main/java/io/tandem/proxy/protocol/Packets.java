@@ -123,6 +123,20 @@ public final class Packets {
     return new String(readNulBytes(buf), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Reads up to the next NUL as a byte string (each byte one char, ISO-8859-1): a schema name kept
+   * as the client sent it, in whatever character set, and written back as the same bytes.
+   */
+  public static String readNulByteString(ByteBuf buf) {
+    return new String(readNulBytes(buf), StandardCharsets.ISO_8859_1);
+  }
+
+  /** Writes a byte string ({@link #readNulByteString}) and a NUL. */
+  public static void writeNulByteString(ByteBuf buf, String s) {
+    buf.writeBytes(s.getBytes(StandardCharsets.ISO_8859_1));
+    buf.writeByte(0);
+  }
+
   public static byte[] readNulBytes(ByteBuf buf) {
     int end = buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) 0);
     int length = (end < 0 ? buf.writerIndex() : end) - buf.readerIndex();

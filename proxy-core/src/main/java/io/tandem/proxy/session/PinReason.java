@@ -46,8 +46,9 @@ public enum PinReason {
   WARNINGS,
   /**
    * Session state changed where the proxy does not follow it: a {@code SET}, {@code USE} or
-   * {@code PREPARE} after the first statement of a multi-statement packet, a text {@code EXECUTE}
-   * (of what may be a SET), or a session command the state snapshot does not hold. Until a reset.
+   * {@code PREPARE} after the first statement of a multi-statement packet, a text {@code PREPARE}
+   * of a SET or USE (or from a variable), or a session command the state snapshot does not hold.
+   * Until a reset.
    */
   UNTRACKED_STATE;
 

@@ -52,8 +52,7 @@ public final class PinningStatements {
   private static final int END = 27;
   /** A subquery or a function whose value changes between calls (NOW, RAND, UUID, ...). */
   private static final int VOLATILE = 28;
-  private static final int EXECUTE = 30;
-  private static final int GET = 31;
+  private static final int GET = 30;
   private static final int OTHER = 29;
 
   private PinningStatements() {}
@@ -184,7 +183,6 @@ public final class PinningStatements {
       case CALL -> PinReason.STORED_PROCEDURE.bit();
       case SET, USE, PREPARE, DEALLOCATE -> statement > 0 ? PinReason.UNTRACKED_STATE.bit() : 0;
       case GET -> PinReason.USER_VARIABLE.bit(); // GET DIAGNOSTICS @n = …: a value only this connection has
-      case EXECUTE -> PinReason.UNTRACKED_STATE.bit(); // a text-prepared statement may be a SET the state does not see
       default -> 0;
     };
   }
@@ -229,7 +227,7 @@ public final class PinningStatements {
       case 6 -> is(buf, at, "unlock") ? UNLOCK : is(buf, at, "backup") ? BACKUP : is(buf, at, "commit") ? COMMIT
           : is(buf, at, "global") ? NOT_SESSION : is(buf, at, "setval") ? SEQUENCE_FUNCTION
           : is(buf, at, "select") ? VOLATILE : OTHER;
-      case 7 -> is(buf, at, "handler") ? HANDLER : is(buf, at, "prepare") ? PREPARE : is(buf, at, "execute") ? EXECUTE
+      case 7 -> is(buf, at, "handler") ? HANDLER : is(buf, at, "prepare") ? PREPARE
           : is(buf, at, "nextval") || is(buf, at, "lastval") ? SEQUENCE_FUNCTION
           : is(buf, at, "persist") || is(buf, at, "default") ? NOT_SESSION
           : is(buf, at, "sysdate") || is(buf, at, "curdate") || is(buf, at, "curtime") ? VOLATILE : OTHER;

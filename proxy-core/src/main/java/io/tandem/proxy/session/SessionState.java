@@ -14,10 +14,17 @@ import java.util.Map;
  */
 public final class SessionState {
 
+  /** The key of {@code SET NAMES} / {@code SET CHARACTER SET} among the variables (no variable's name has a space). */
+  private static final String CHARSET_KEY = " charset";
+
   private final String user;
   private final int collationId;
   private String schema;
-  private String charsetStatement;
+  /**
+   * The SET statements to replay, latest per variable (the charset statements under
+   * {@link #CHARSET_KEY}), in the order they last ran: a SET may read what an earlier one set
+   * ({@code SET @saved = @@character_set_client} before {@code SET NAMES utf8}).
+   */
   private final Map<String, String> variables = new LinkedHashMap<>();
   private final Map<String, String> preparedTexts = new LinkedHashMap<>();
   private int serverStatus = ServerStatus.AUTOCOMMIT;
@@ -91,8 +98,7 @@ public final class SessionState {
 
   /** A successful {@code SET NAMES ...} / {@code SET CHARACTER SET ...}: replayed verbatim. */
   public void charsetStatement(String sql) {
-    this.charsetStatement = sql;
-    keyKnown = false;
+    variable(CHARSET_KEY, sql);
   }
 
   /**
@@ -130,7 +136,6 @@ public final class SessionState {
 
   /** Forgets everything COM_RESET_CONNECTION resets (schema and user stay). */
   public void reset() {
-    charsetStatement = null;
     variables.clear();
     preparedTexts.clear();
     serverStatus = ServerStatus.AUTOCOMMIT;
@@ -162,11 +167,7 @@ public final class SessionState {
 
   /** Statements that bring a freshly reset connection (same user, collation) to this state. */
   public List<String> replayStatements() {
-    List<String> out = new ArrayList<>();
-    if (charsetStatement != null) {
-      out.add(charsetStatement);
-    }
-    out.addAll(variables.values());
+    List<String> out = new ArrayList<>(variables.values());
     out.addAll(preparedTexts.values());
     if (!autocommit()) {
       out.add("SET autocommit=0");

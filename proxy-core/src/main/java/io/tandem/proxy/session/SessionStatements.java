@@ -35,7 +35,30 @@ public final class SessionStatements {
   private static final Pattern SET_GLOBAL = Pattern.compile(
       "(?is)(?:^|;)\\s*SET(?=\\s)[^;]*?(?:(?:^|[\\s,])(?:GLOBAL|PERSIST|PERSIST_ONLY)\\s|@@GLOBAL\\.)");
 
+  /** {@code PREPARE s FROM '<text>'|@v} or {@code EXECUTE IMMEDIATE '<text>'|@v}: group 1 or 2 the literal's text, if one. */
+  private static final Pattern PREPARED_TEXT = Pattern.compile(
+      "(?is)(?:PREPARE\\s+(?:`(?:[^`]|``)+`|\\w+)\\s+FROM|EXECUTE\\s+IMMEDIATE)\\s+"
+          + "(?:'((?:[^'\\\\]|\\\\.|'')*)'|\"((?:[^\"\\\\]|\\\\.)*)\"|.*)");
+
   private SessionStatements() {}
+
+  /**
+   * Whether {@code sql} prepares (or runs at once) a statement that changes session state where it
+   * runs, which the proxy does not follow: {@code PREPARE s FROM 'SET …'} or {@code 'USE …'},
+   * {@code EXECUTE IMMEDIATE 'SET …'}, or a text given in a variable (not known).
+   */
+  public static boolean preparesSessionChange(String sql) {
+    Matcher m = PREPARED_TEXT.matcher(stripLeadingComments(sql));
+    if (!m.matches()) {
+      return false;
+    }
+    String text = m.group(1) != null ? m.group(1) : m.group(2);
+    if (text == null) {
+      return true; // FROM @v: any statement
+    }
+    String s = stripLeadingComments(text);
+    return s.regionMatches(true, 0, "SET", 0, 3) || s.regionMatches(true, 0, "USE", 0, 3);
+  }
 
   /**
    * Whether {@code sql} is a SET that may change global variables ({@code SET GLOBAL x = …},

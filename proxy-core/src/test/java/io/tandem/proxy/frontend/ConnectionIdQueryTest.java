@@ -30,6 +30,8 @@ class ConnectionIdQueryTest {
     assertThat(ConnectionIdQuery.rewrite("SELECT 1 /* CONNECTION_ID() */ -- CONNECTION_ID()\n", 5)).isNull();
     assertThat(ConnectionIdQuery.rewrite("SELECT `connection_id()`, \"CONNECTION_ID()\", 'it''s CONNECTION_ID()'", 5))
         .isNull();
+    assertThat(ConnectionIdQuery.rewrite("CREATE TABLE t (a INT DEFAULT CONNECTION_ID())", 5)).as("stored").isNull();
+    assertThat(ConnectionIdQuery.rewrite("/* c */ alter view v AS SELECT connection_id()", 5)).as("stored").isNull();
     assertThat(ConnectionIdQuery.rewrite("SELECT my_connection_id(), db.connection_id()", 5)).as("other functions")
         .isNull();
     assertThat(ConnectionIdQuery.rewrite("SELECT CONNECTION_ID(), 'é' # \u00e9", 9)).isEqualTo("SELECT 0000000009, 'é' # \u00e9");

@@ -37,6 +37,19 @@ class SessionStatementsTest {
   }
 
   @Test
+  void setStatementsAreReplayedInTheOrderTheyLastRan() {
+    SessionStatements.apply("SET @saved = @@character_set_client", state);
+    SessionStatements.apply("SET NAMES utf8", state);
+    SessionStatements.apply("SET character_set_client = @saved", state);
+    // SET NAMES first would change what @saved reads
+    assertThat(state.replayStatements()).containsExactly("SET @saved = @@character_set_client", "SET NAMES utf8",
+        "SET character_set_client = @saved");
+    SessionStatements.apply("SET NAMES latin1", state);
+    assertThat(state.replayStatements()).containsExactly("SET @saved = @@character_set_client",
+        "SET character_set_client = @saved", "SET NAMES latin1");
+  }
+
+  @Test
   void multiAssignmentIsKeptWhole() {
     SessionStatements.apply("SET a=1, b='x,y'", state);
     assertThat(state.replayStatements()).containsExactly("SET a=1, b='x,y'");
@@ -82,5 +95,16 @@ class SessionStatementsTest {
     assertThat(SessionStatements.changesGlobals("SELECT @@global.max_allowed_packet")).isFalse();
     assertThat(SessionStatements.changesGlobals("SELECT 'SET GLOBAL x = 1'")).isFalse();
     assertThat(SessionStatements.changesGlobals("SETTINGS")).isFalse();
+  }
+
+  @Test
+  void preparedSessionChangesAreRecognized() {
+    assertThat(SessionStatements.preparesSessionChange("PREPARE s FROM 'SET sql_mode = ansi'")).isTrue();
+    assertThat(SessionStatements.preparesSessionChange("prepare `s` from \"  use db2\"")).isTrue();
+    assertThat(SessionStatements.preparesSessionChange("EXECUTE IMMEDIATE 'SET @a = 1'")).isTrue();
+    assertThat(SessionStatements.preparesSessionChange("PREPARE s FROM @text")).as("not known").isTrue();
+    assertThat(SessionStatements.preparesSessionChange("PREPARE s FROM 'SELECT ''SET'''")).isFalse();
+    assertThat(SessionStatements.preparesSessionChange("EXECUTE IMMEDIATE 'SELECT 1'")).isFalse();
+    assertThat(SessionStatements.preparesSessionChange("EXECUTE s")).isFalse();
   }
 }

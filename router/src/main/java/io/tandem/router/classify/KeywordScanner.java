@@ -141,7 +141,7 @@ final class KeywordScanner {
       case "XA":
         return xa(t, from, to);
       case "GET": {
-        StatementTraits.Builder b = builder(t, from, to, StatementKind.OTHER);
+        StatementTraits.Builder b = builder(t, from, to, StatementKind.DIAGNOSTICS);
         b.followsPrevious = true; // GET [CURRENT|STACKED] DIAGNOSTICS
         b.writesUserVariables = b.readsUserVariables; // GET DIAGNOSTICS @n = NUMBER assigns @n
         b.readsUserVariables = false;
@@ -541,6 +541,11 @@ final class KeywordScanner {
               txGlobal = thisGlobal;
               break;
             }
+            case "sql_log_bin":
+              if (!thisGlobal) {
+                b.binaryLog = booleanValue(t, v, e);
+              }
+              break;
             case "tx_read_only":
             case "transaction_read_only":
               txReadOnly = booleanValue(t, v, e);

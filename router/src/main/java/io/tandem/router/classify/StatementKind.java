@@ -53,6 +53,8 @@ public enum StatementKind {
   DEALLOCATE,
   KILL,
   DO,
+  /** {@code GET [CURRENT|STACKED] DIAGNOSTICS …}: reads the diagnostics area of the previous statement. */
+  DIAGNOSTICS,
   /** Everything else (admin statements, {@code LOAD DATA}, {@code HANDLER}, {@code GRANT}, compound statements, …). */
   OTHER;
 

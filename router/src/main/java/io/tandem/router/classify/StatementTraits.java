@@ -46,6 +46,8 @@ import java.util.Set;
  * @param renamedTables         old name → new name for {@code RENAME TABLE a TO b} and {@code ALTER TABLE a RENAME b}
  * @param transaction           transaction characteristics set by {@code SET … TRANSACTION} or
  *                              {@code tx_isolation}/{@code tx_read_only} assignments; null otherwise
+ * @param binaryLog             the value a {@code SET [SESSION] sql_log_bin = …} sets (false: the session's writes
+ *                              stay on the master, never replicated); null when the statement sets none
  * @param autocommit            the value a {@code SET [SESSION] autocommit = …} sets; null when the statement sets
  *                              no session autocommit. A value that is not a literal (e.g. {@code @v},
  *                              {@code DEFAULT}) reads as FALSE: the router then keeps the session on the master
@@ -84,6 +86,7 @@ public record StatementTraits(
     List<String> droppedTables,
     Map<String, String> renamedTables,
     TransactionSettings transaction,
+    Boolean binaryLog,
     Boolean autocommit,
     boolean chain,
     String schema,
@@ -109,6 +112,30 @@ public record StatementTraits(
    */
   public boolean serializable() {
     return transaction != null && transaction.serializable();
+  }
+
+  /**
+   * Whether the statement only reads, so that it may run where the previous statement ran (a
+   * replica included): a read-only statement, SHOW WARNINGS and the like, GET DIAGNOSTICS, or a
+   * SELECT without INTO, locking, sequences or assignments calling only replica-safe functions
+   * and those about the previous statement ({@code FOUND_ROWS()}, {@code ROW_COUNT()}).
+   */
+  public boolean onlyAsks() {
+    if (unparsed) {
+      return false;
+    }
+    if (readOnly || kind == StatementKind.DIAGNOSTICS || (kind == StatementKind.SHOW && followsPrevious)) {
+      return true;
+    }
+    if (kind != StatementKind.SELECT || lockingRead || selectInto || usesSequence || writesUserVariables) {
+      return false;
+    }
+    for (String f : functions) {
+      if (!Functions.REPLICA_SAFE.contains(f) && !f.equals("FOUND_ROWS") && !f.equals("ROW_COUNT")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** These traits with another hint. */
@@ -146,6 +173,7 @@ public record StatementTraits(
     b.droppedTables = droppedTables;
     b.renamedTables = renamedTables;
     b.transaction = transaction;
+    b.binaryLog = binaryLog;
     b.autocommit = autocommit;
     b.chain = chain;
     b.schema = schema;
@@ -182,6 +210,7 @@ public record StatementTraits(
     List<String> droppedTables = List.of();
     Map<String, String> renamedTables = Map.of();
     TransactionSettings transaction;
+    Boolean binaryLog;
     Boolean autocommit;
     boolean chain;
     String schema;
@@ -225,7 +254,7 @@ public record StatementTraits(
       return new StatementTraits(kind, readOnly, unparsed, digest, tables, functions, lockingRead,
           selectInto, usesLockFunction, releasesLock, releasesAllLocks, foundRows, calcFoundRows,
           followsPrevious, usesSequence, readsUserVariables, writesUserVariables,
-          createsTemporaryTable, temporaryTable, droppedTables, renamedTables, transaction, autocommit,
+          createsTemporaryTable, temporaryTable, droppedTables, renamedTables, transaction, binaryLog, autocommit,
           chain, schema, statementName, preparedText, replayable, multiStatement, statements, hint);
     }
   }
@@ -270,6 +299,9 @@ public record StatementTraits(
       renamed.putAll(p.renamedTables());
       if (p.transaction() != null) {
         b.transaction = p.transaction();
+      }
+      if (p.binaryLog() != null) {
+        b.binaryLog = p.binaryLog();
       }
       if (p.autocommit() != null) {
         b.autocommit = p.autocommit();

@@ -31,7 +31,8 @@ import java.util.Set;
  *       ends, every other one runs on the master;</li>
  *   <li>session commands (SET, SET NAMES, USE, text PREPARE/DEALLOCATE): the master, then every
  *       other backend connection of the session;</li>
- *   <li>while the session holds LOCK TABLES or a GET_LOCK lock, uses SERIALIZABLE, or after it
+ *   <li>while the session holds LOCK TABLES or a GET_LOCK lock, uses SERIALIZABLE, has
+ *       {@code sql_log_bin = 0} (its writes reach no replica), or after it
  *       created a temporary table that the statement reads: the master;</li>
  *   <li>reads of what a server knows of its sessions and counters (PERFORMANCE_SCHEMA, sys,
  *       INFORMATION_SCHEMA.PROCESSLIST, *_STATUS, *_VARIABLES, INNODB_TRX, locks ...): the
@@ -85,6 +86,11 @@ public final class ReadWriteSplitRouter implements SessionRouter {
    * user variables go there from then on. Null while every assignment was replayed everywhere.
    */
   private BackendDefinition variablesOn;
+  /**
+   * The session set {@code sql_log_bin = 0}: its writes from then on reach no replica, so its reads
+   * go to the master until it sets it back to 1.
+   */
+  private boolean binaryLogOff;
   /** Where the statement being learned from ran: {@link #WRITER} or a replica. */
   private BackendDefinition learnedOn;
   /**
@@ -218,10 +224,11 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       return writerOrReplica();
     }
     StatementTraits run = executed(t);
-    if (previous != null && (run.followsPrevious() || readsOptimizerTrace(run))) {
+    if (previous != null && (run.followsPrevious() || readsOptimizerTrace(run)) && run.onlyAsks()) {
+      // a write that asks about the previous statement (CREATE TABLE … SELECT ROW_COUNT()) still goes to the master
       return previous.role() == BackendDefinition.Role.REPLICA ? previous : WRITER;
     }
-    if (tablesLocked || namedLocks || serializable || t.unparsed() || !t.readOnly()
+    if (tablesLocked || namedLocks || serializable || binaryLogOff || t.unparsed() || !t.readOnly()
         || (variablesOn == WRITER && t.readsUserVariables()) || readsServerRuntime(t)) {
       return WRITER;
     }
@@ -502,6 +509,9 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     }
     if (t.usesLockFunction()) {
       namedLocks = true;
+    }
+    if (t.binaryLog() != null) {
+      binaryLogOff = !t.binaryLog();
     }
     if (t.serializable()) {
       serializable = true;

@@ -105,7 +105,7 @@ class StatementKindTest {
       OPTIMIZE TABLE t                                          | OTHER
       STOP SLAVE                                                | OTHER
       START REPLICA                                             | OTHER
-      GET DIAGNOSTICS @n = NUMBER                               | OTHER
+      GET DIAGNOSTICS @n = NUMBER                               | DIAGNOSTICS
       CHANGE MASTER TO MASTER_HOST = 'h'                        | OTHER
       """)
   void kinds(String sql, StatementKind kind) {

@@ -164,6 +164,10 @@ class ReadWriteSplitRouterTest {
       assertThat(run("INSERT INTO t VALUES (1)")).isEqualTo("m1");
       assertThat(run(about)).as("%s after a write", about).isEqualTo("m1");
     }
+    assertThat(run("SELECT a FROM t")).isEqualTo("r1");
+    assertThat(run("CREATE TABLE t2 AS SELECT ROW_COUNT() AS c")).as("a write, whatever it asks").isEqualTo("m1");
+    assertThat(run("SELECT a FROM t")).isEqualTo("r1");
+    assertThat(run("INSERT INTO t SELECT FOUND_ROWS()")).isEqualTo("m1");
   }
 
   @Test
@@ -343,6 +347,14 @@ class ReadWriteSplitRouterTest {
     assertThat(run("GET DIAGNOSTICS @n = NUMBER")).as("where the warnings are").isEqualTo("r1");
     assertThat(run("SELECT @n")).isEqualTo("r1");
     assertThat(run("SELECT a FROM t")).isEqualTo("r2");
+  }
+
+  @Test
+  void aSessionWritingOutsideTheBinaryLogReadsOnTheMaster() {
+    assertThat(run("SET sql_log_bin = 0")).isEqualTo("m1");
+    assertThat(run("SELECT a FROM t")).as("its writes are on the master only").isEqualTo("m1");
+    assertThat(run("SET SESSION sql_log_bin = ON")).isEqualTo("m1");
+    assertThat(run("SELECT a FROM t")).isEqualTo("r1");
   }
 
   @Test
