@@ -375,6 +375,19 @@ class MultiplexingIT extends TopologyTest {
   }
 
   @Test
+  void aPreparedSetKeepsItsConnectionUntilReset() throws Exception {
+    try (Connection a = client("")) {
+      exec(a, "PREPARE mux_set FROM 'SET SESSION sql_mode = ''ANSI_QUOTES'''", "EXECUTE mux_set",
+          "DEALLOCATE PREPARE mux_set");
+      // the mode is on this connection only: the proxy's state does not know it
+      assertPinned(a, "untracked_state");
+      othersRun();
+      assertThat(one(a, "SELECT @@sql_mode")).isEqualTo("ANSI_QUOTES");
+      assertReleasedAfterReset(a);
+    }
+  }
+
+  @Test
   void multiplexingOffForAUserKeepsItsSessionsOnTheirConnections() throws Exception {
     ProxySettings before = topology.proxy().settings();
     PoolSettings pool = before.pool();
