@@ -16,6 +16,10 @@
 #
 #   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--rounds R] [--base-port P] [--port N]
 #                         [--test oltp_point_select|oltp_read_only|...] [--ps-mode auto|disable]
+#                         [--proxies "metrics-on metrics-off master-only multiplex-off"]
+#
+# --proxies: which of the four extra proxies to start (fewer JVMs share the cores; an on/off
+# comparison runs only when both of its proxies are started).
 #
 # --ps-mode disable: sysbench sends its statements as text (COM_QUERY) instead of binary prepared
 # statements, which keep a session on its server connections: with text statements every
@@ -33,6 +37,7 @@ PROXY_PORT=16033
 HAPROXY_PORT=16034
 TEST=oltp_point_select
 PS_MODE=auto
+EXTRA_PROXIES="metrics-on metrics-off master-only multiplex-off"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --time) TIME="$2"; shift 2 ;;
@@ -42,7 +47,8 @@ while [[ $# -gt 0 ]]; do
     --port) PROXY_PORT="$2"; shift 2 ;;
     --test) TEST="$2"; shift 2 ;;
     --ps-mode) PS_MODE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --proxies) EXTRA_PROXIES="$2"; shift 2 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -51,7 +57,6 @@ source "$ROOT/bench/sandbox.sh"
 # ---- three more proxies from copies of the sandbox's config: metrics on and off (read/write
 # split), and master-only (read_write_split: false, metrics on) ---------------------------------
 CONFIG="$WORK/sandbox/tandem.yaml"
-EXTRA_PROXIES="metrics-on metrics-off master-only multiplex-off"
 declare -A MPORT=([metrics-on]=$((PROXY_PORT + 2)) [metrics-off]=$((PROXY_PORT + 3)) [master-only]=$((PROXY_PORT + 4))
   [multiplex-off]=$((PROXY_PORT + 5)))
 declare -A PID=([tandem]=$SANDBOX_PID) # bin/tandem execs the JVM: the sandbox's pid is the proxy's
@@ -89,8 +94,8 @@ cpu_ticks() { # pid -> utime + stime in clock ticks
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
-TARGETS="direct:$BASE_PORT tandem:$PROXY_PORT metrics-on:${MPORT[metrics-on]} metrics-off:${MPORT[metrics-off]}"
-TARGETS="$TARGETS master-only:${MPORT[master-only]} multiplex-off:${MPORT[multiplex-off]}"
+TARGETS="direct:$BASE_PORT tandem:$PROXY_PORT"
+for mode in $EXTRA_PROXIES; do TARGETS="$TARGETS $mode:${MPORT[$mode]}"; done
 if command -v haproxy >/dev/null; then
   cat > "$WORK/haproxy.cfg" <<CFG
 global
@@ -118,7 +123,8 @@ run() { # target port threads -> "tps avg_ms total_queries"
 }
 
 echo "warm-up ..."
-for port in $PROXY_PORT ${MPORT[metrics-on]} ${MPORT[metrics-off]} ${MPORT[master-only]} ${MPORT[multiplex-off]}; do
+for mode in tandem $EXTRA_PROXIES; do
+  port=$([[ $mode == tandem ]] && echo "$PROXY_PORT" || echo "${MPORT[$mode]}")
   "${SB[@]}" --mysql-port="$port" --threads=8 --time=5 "$TEST" run >/dev/null 2>&1
 done
 
@@ -160,6 +166,7 @@ done
 # on vs off: ROUNDS alternating runs (on, off, off, on ...) so drift hits both alike
 compare() { # label on-proxy off-proxy
   local label=$1 on=$2 off=$3
+  [[ " $EXTRA_PROXIES " == *" $on "* && " $EXTRA_PROXIES " == *" $off "* ]] || return 0
   printf '\n%s on (%s) vs off (%s), %s rounds of %s s each, alternating\n' "$label" "$on" "$off" "$ROUNDS" "$TIME"
   printf '%-8s %-28s %14s %14s %16s %16s\n' threads "round ratios (on / off)" "on q/s" "off q/s" "on CPU µs/q" \
     "off CPU µs/q"

@@ -100,6 +100,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private PreparedStatements.Statement executingStatement;
   /** The command running, or null between commands. */
   private ClientCommand current;
+  /** The current statement's text: UTF-8 for COM_QUERY, a byte string ({@link ClientCommand#byteText()}) for COM_STMT_PREPARE. */
   private String currentSql;
   /**
    * The current statement as a byte string ({@link ClientCommand#byteText()}) when it may change
@@ -740,7 +741,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     long runningMillis = 0;
     if (current != null) {
       runningMillis = (System.nanoTime() - commandStartedAt) / 1_000_000;
-      command = currentSql != null ? ClientCommand.asUtf8(currentSql) : CommandCode.name(current.code());
+      command = currentSql == null ? CommandCode.name(current.code())
+          : current.code() == CommandCode.STMT_PREPARE ? ClientCommand.asUtf8(currentSql) : currentSql;
       if (command.length() > 200) {
         command = command.substring(0, 200) + "...";
       }
