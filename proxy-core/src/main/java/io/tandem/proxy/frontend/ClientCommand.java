@@ -85,13 +85,6 @@ final class ClientCommand {
     return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
   }
 
-  /** The single frame's argument, one char per byte (ISO-8859-1): rewritten and encoded back, every byte survives. */
-  String bytesAsLatin1() {
-    ByteBuf first = frames.get(0);
-    return first.toString(first.readerIndex() + Packets.HEADER_SIZE + 1, length - 1,
-        StandardCharsets.ISO_8859_1);
-  }
-
   /** The first frame, header included (a view owned by the command). */
   ByteBuf firstFrame() {
     return frames.get(0);
@@ -122,7 +115,8 @@ final class ClientCommand {
 
   /**
    * The argument as a byte string (each byte one char, ISO-8859-1), whatever character set the
-   * client writes in: what the session's state keeps and replays, byte for byte.
+   * client writes in: what the session's state keeps and replays, and what is rewritten and
+   * encoded back, byte for byte.
    */
   String byteText() {
     return argument(StandardCharsets.ISO_8859_1);

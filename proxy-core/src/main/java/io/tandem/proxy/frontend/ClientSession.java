@@ -416,7 +416,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       }
     }
     if (command.containsWord("connection_id")) {
-      String text = command.bytesAsLatin1();
+      String text = command.byteText();
       if (ConnectionIdQuery.isAlone(text)) {
         command.release();
         answerConnectionId();

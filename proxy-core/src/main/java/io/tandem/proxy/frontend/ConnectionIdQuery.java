@@ -1,5 +1,6 @@
 package io.tandem.proxy.frontend;
 
+import io.tandem.proxy.session.SessionStatements;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,8 +33,7 @@ final class ConnectionIdQuery {
   }
 
   /** A statement that stores expressions for later (a column DEFAULT, a view, a routine body). */
-  private static final Pattern STORES_EXPRESSIONS = Pattern.compile(
-      "(?is)(?:\\s|/\\*.*?\\*/|#[^\\n]*\\n|--\\s[^\\n]*\\n)*(?:CREATE|ALTER)\\b.*");
+  private static final Pattern STORES_EXPRESSIONS = Pattern.compile("(?i)(?:CREATE|ALTER)\\b");
 
   /**
    * {@code sql} with each call replaced by {@code id}, or null when it has none (outside quotes and
@@ -41,7 +41,7 @@ final class ConnectionIdQuery {
    * view, a routine) and run later, so it is left for the server.
    */
   static String rewrite(String sql, long id) {
-    if (STORES_EXPRESSIONS.matcher(sql).matches()) {
+    if (STORES_EXPRESSIONS.matcher(SessionStatements.stripLeadingComments(sql)).lookingAt()) {
       return null;
     }
     StringBuilder out = null;

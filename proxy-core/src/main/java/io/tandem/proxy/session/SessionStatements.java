@@ -146,7 +146,8 @@ public final class SessionStatements {
     state.variable(s, s);
   }
 
-  static String stripLeadingComments(String sql) {
+  /** {@code sql} without the blanks and comments (block, {@code #} and {@code -- } ones) it starts with. */
+  public static String stripLeadingComments(String sql) {
     int i = 0;
     int n = sql.length();
     while (i < n) {
