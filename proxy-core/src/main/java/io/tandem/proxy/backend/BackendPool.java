@@ -272,11 +272,8 @@ public final class BackendPool {
    */
   private Future<BackendConnection> resetFor(BackendConnection c, String schema) {
     Promise<BackendConnection> promise = loop.newPromise();
-    long globalsBefore = globals.current();
-    c.execute(CommandCode.RESET_CONNECTION, new byte[0]).addListener(f -> {
+    reset(c).addListener(f -> {
       if (f.isSuccess() && f.getNow() == null && c.isOpen()) {
-        c.state(null);
-        c.globalsRead(globalsBefore);
         if (schema == null) {
           promise.setSuccess(c);
         } else {
@@ -295,6 +292,21 @@ public final class BackendPool {
           ? new BackendException(c.backend().name(), (Packets.ErrorInfo) f.getNow()) : f.cause());
     });
     return promise;
+  }
+
+  /**
+   * COM_RESET_CONNECTION on {@code c}; once the server has done it (the answer is no ERR), {@code c}
+   * carries no session state and has read the global variables of the moment (its listeners run
+   * after that). Answers the server's ERR, or null.
+   */
+  private Future<Packets.ErrorInfo> reset(BackendConnection c) {
+    long globalsBefore = globals.current();
+    return c.execute(CommandCode.RESET_CONNECTION, new byte[0]).addListener(f -> {
+      if (f.isSuccess() && f.getNow() == null && c.isOpen()) {
+        c.state(null);
+        c.globalsRead(globalsBefore);
+      }
+    });
   }
 
   private Future<BackendConnection> switchSchema(BackendConnection c, String schema) {
@@ -322,11 +334,8 @@ public final class BackendPool {
       c.close();
       return;
     }
-    long globalsBefore = globals.current();
-    c.execute(CommandCode.RESET_CONNECTION, new byte[0]).addListener(f -> {
+    reset(c).addListener(f -> {
       if (f.isSuccess() && f.getNow() == null && c.isOpen()) {
-        c.state(null);
-        c.globalsRead(globalsBefore);
         if (c.schema() == null) {
           keepIdle(c);
           return;

@@ -272,7 +272,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
    */
   private static boolean readsServerRuntime(StatementTraits t) {
     for (String table : t.tables()) {
-      String name = table.toLowerCase(Locale.ROOT).replace("`", "");
+      String name = qualifiedName(table);
       int dot = name.indexOf('.');
       if (dot < 0) {
         continue; // unqualified: a table of the current schema
@@ -296,11 +296,16 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   /** {@code INFORMATION_SCHEMA.OPTIMIZER_TRACE} holds the trace of the connection's previous statement. */
   private static boolean readsOptimizerTrace(StatementTraits t) {
     for (String table : t.tables()) {
-      if (table.replace("`", "").equalsIgnoreCase("information_schema.optimizer_trace")) {
+      if (qualifiedName(table).equals("information_schema.optimizer_trace")) {
         return true;
       }
     }
     return false;
+  }
+
+  /** A table name as written ({@code t}, {@code db.t}), lower case and without backticks. */
+  private static String qualifiedName(String table) {
+    return table.toLowerCase(Locale.ROOT).replace("`", "");
   }
 
   private boolean readsTemporaryTable(StatementTraits t) {
@@ -314,7 +319,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
 
   /** A table name as temporary tables are compared: lower case, no backticks, no schema. */
   private static String unqualified(String table) {
-    String name = table.toLowerCase(Locale.ROOT).replace("`", "");
+    String name = qualifiedName(table);
     return name.substring(name.lastIndexOf('.') + 1);
   }
 
