@@ -349,7 +349,9 @@ class RoutingRulesIT {
   @Test
   void droppingTheSessionsSchemaLeavesItWithoutOne() throws Exception {
     try (Connection c = app()) {
-      exec(c, "CREATE DATABASE rr_gone", "USE rr_gone", "CREATE TABLE rr_gone_t (a INT)");
+      exec(c, "CREATE DATABASE rr_gone");
+      topology.awaitReplicated(); // the replicas know the schema before the session enters it (its reads go there)
+      exec(c, "USE rr_gone", "CREATE TABLE rr_gone_t (a INT)");
       topology.awaitReplicated();
       assertThat(one(c, "SELECT COUNT(*) FROM rr_gone_t")).isEqualTo("0"); // on a replica, in rr_gone
       exec(c, "DROP DATABASE rr_gone");
