@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # sysbench oltp_point_select directly against m1 and through Tandem, in the same run, on the
 # sandbox topology. Prints throughput ratios (proxy / direct), the latency the proxy adds at one
-# thread, and the proxy's CPU per query (its process CPU time over the run / queries). If HAProxy is
-# installed, an L4 TCP forwarder is measured as well, as a baseline.
+# thread, and each proxy's CPU per query (its process CPU time over the run / queries), in all and
+# the part in user space. If HAProxy is installed, an L4 TCP forwarder is measured as well (CPU
+# included), as a baseline.
 #
 # Targets: direct (m1), tandem (the sandbox's proxy: read/write split, metrics on, multiplexing
 # on), and four more proxies run from copies of the sandbox's config: metrics-on and metrics-off
@@ -11,7 +12,8 @@
 # multiplex-off has pool.multiplexing: false (sessions keep their server connections).
 #
 # The proxy CPU per query leaves out each proxy's idle CPU (monitor, failover controller), measured
-# over 5 s before the runs. The on/off comparisons (metrics-on vs metrics-off, metrics-on vs
+# over 5 s before the runs. The on/off comparisons (splitting: metrics-on vs master-only, which
+# differ only in read_write_split; metrics: metrics-on vs metrics-off; multiplexing: metrics-on vs
 # multiplex-off) alternate runs --rounds times.
 #
 #   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--rounds R] [--base-port P] [--port N]
@@ -89,8 +91,8 @@ for mode in $EXTRA_PROXIES; do
   done
 done
 
-cpu_ticks() { # pid -> utime + stime in clock ticks
-  sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+cpu_ticks() { # pid -> "utime stime" in clock ticks
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12, $13}'
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
@@ -111,6 +113,7 @@ listen mysql
 CFG
   haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
   EXTRA_PIDS+=($!)
+  PID[haproxy]=$! # -db: stays in the foreground, one process, so its CPU is measured like a proxy's
   TARGETS="$TARGETS haproxy:$HAPROXY_PORT"
 fi
 
@@ -129,69 +132,85 @@ for mode in tandem $EXTRA_PROXIES; do
 done
 
 # idle CPU of each proxy (monitor, failover controller, metrics), subtracted from what a run costs
-declare -A IDLE
-for name in tandem $EXTRA_PROXIES; do IDLE[$name]=$(cpu_ticks "${PID[$name]}"); done
+declare -A IDLE_U IDLE_S
+MEASURED="tandem $EXTRA_PROXIES ${PID[haproxy]:+haproxy}"
+for name in $MEASURED; do read -r IDLE_U[$name] IDLE_S[$name] < <(cpu_ticks "${PID[$name]}"); done
 sleep 5
-for name in tandem $EXTRA_PROXIES; do
-  IDLE[$name]=$(awk -v t=$(($(cpu_ticks "${PID[$name]}") - IDLE[$name])) 'BEGIN {print t / 5}') # ticks per second
+for name in $MEASURED; do
+  read -r u s < <(cpu_ticks "${PID[$name]}")
+  IDLE_U[$name]=$(awk -v t=$((u - IDLE_U[$name])) 'BEGIN {print t / 5}') # ticks per second
+  IDLE_S[$name]=$(awk -v t=$((s - IDLE_S[$name])) 'BEGIN {print t / 5}')
 done
 
-measure() { # name port threads -> "qps avg_ms total cpu_us_per_query"
-  local pid="${PID[$1]:-}" t0=0 w0 w1 out
-  [[ -z "$pid" ]] || t0=$(cpu_ticks "$pid")
+# name port threads -> "qps avg_ms total cpu_us_per_query user_us_per_query": the proxy's CPU over
+# the run less its idle CPU, per query, in all and in user space (where its own code runs: the
+# system part is mostly the sends and receives, the same for every proxy)
+measure() {
+  local pid="${PID[$1]:-}" u0=0 s0=0 u1 s1 w0 w1 out
+  [[ -z "$pid" ]] || read -r u0 s0 < <(cpu_ticks "$pid")
   w0=$(date +%s.%N)
   read -r qps avg total < <(run "$1" "$2" "$3")
   w1=$(date +%s.%N)
-  local cpu="-"
-  [[ -z "$pid" ]] || cpu=$(awk -v d=$(($(cpu_ticks "$pid") - t0)) -v i="${IDLE[$1]}" -v w=$(awk -v a="$w0" \
-    -v b="$w1" 'BEGIN {print b - a}') -v u="$TICK_US" -v q="$total" 'BEGIN {printf "%.1f", (d - i * w) * u / q}')
-  echo "$qps $avg $total $cpu"
+  local cpu="-" user="-"
+  if [[ -n "$pid" ]]; then
+    read -r u1 s1 < <(cpu_ticks "$pid")
+    read -r cpu user < <(awk -v du=$((u1 - u0)) -v ds=$((s1 - s0)) -v iu="${IDLE_U[$1]}" -v is="${IDLE_S[$1]}" \
+      -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN {print b - a}')" -v t="$TICK_US" -v q="$total" \
+      'BEGIN {u = (du - iu * w) * t / q; s = (ds - is * w) * t / q; printf "%.1f %.1f", u + s, u}')
+  fi
+  echo "$qps $avg $total $cpu $user"
 }
 
-printf '\n%-12s %-8s %12s %12s %10s %14s %14s\n' target threads "queries/s" "avg ms" "x direct" "added µs/query" \
-  "proxy CPU µs/q"
+printf '\n%-12s %-8s %12s %12s %10s %14s %14s %10s\n' target threads "queries/s" "avg ms" "x direct" "added µs/query" \
+  "proxy CPU µs/q" "of it user"
 declare -A QPS AVG
 for t in $THREADS; do
   for target in $TARGETS; do
     name="${target%%:*}"; port="${target##*:}"
-    read -r qps avg total cpu < <(measure "$name" "$port" "$t")
+    read -r qps avg total cpu user < <(measure "$name" "$port" "$t")
     QPS[$name:$t]=$qps; AVG[$name:$t]=$avg
     ratio=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" 'BEGIN {printf "%.2f", a / b}')
     # time per query seen by one client thread: threads / throughput
     added=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" -v n="$t" 'BEGIN {printf "%.1f", n * 1e6 / a - n * 1e6 / b}')
-    printf '%-12s %-8s %12s %12s %10s %14s %14s\n' "$name" "$t" "$qps" "$avg" "$ratio" "$added" "$cpu"
+    printf '%-12s %-8s %12s %12s %10s %14s %14s %10s\n' "$name" "$t" "$qps" "$avg" "$ratio" "$added" "$cpu" "$user"
   done
 done
 
-# on vs off: ROUNDS alternating runs (on, off, off, on ...) so drift hits both alike
+# on vs off: ROUNDS alternating runs (on, off, off, on ...) so drift hits both alike. Prints the
+# mean throughput and CPU per query of each, and the user CPU per query difference (on - off) of
+# each round with its mean and standard error: what the "on" proxy's own code adds per query.
 compare() { # label on-proxy off-proxy
   local label=$1 on=$2 off=$3
   [[ " $EXTRA_PROXIES " == *" $on "* && " $EXTRA_PROXIES " == *" $off "* ]] || return 0
   printf '\n%s on (%s) vs off (%s), %s rounds of %s s each, alternating\n' "$label" "$on" "$off" "$ROUNDS" "$TIME"
-  printf '%-8s %-28s %14s %14s %16s %16s\n' threads "round ratios (on / off)" "on q/s" "off q/s" "on CPU µs/q" \
-    "off CPU µs/q"
+  printf '%-8s %-28s %10s %10s %12s %12s %12s %12s   %s\n' threads "round ratios (on / off)" "on q/s" "off q/s" \
+    "on CPU µs/q" "off CPU µs/q" "on user" "off user" "user µs/q on - off: rounds; mean ± s.e."
   for t in $THREADS; do
-    declare -A SUMQ=() SUMC=()
-    ratios=""
+    declare -A SUMQ=() SUMC=() SUMU=()
+    ratios="" diffs=""
     for r in $(seq 1 "$ROUNDS"); do
       order="$on $off"; ((r % 2 == 0)) && order="$off $on"
-      declare -A RQ=()
+      declare -A RQ=() RU=()
       for name in $order; do
-        read -r qps avg total cpu < <(measure "$name" "${MPORT[$name]}" "$t")
-        RQ[$name]=$qps
+        read -r qps avg total cpu user < <(measure "$name" "${MPORT[$name]}" "$t")
+        RQ[$name]=$qps; RU[$name]=$user
         SUMQ[$name]=$(awk -v a="${SUMQ[$name]:-0}" -v b="$qps" 'BEGIN {print a + b}')
         SUMC[$name]=$(awk -v a="${SUMC[$name]:-0}" -v b="$cpu" 'BEGIN {print a + b}')
+        SUMU[$name]=$(awk -v a="${SUMU[$name]:-0}" -v b="$user" 'BEGIN {print a + b}')
       done
       ratios="$ratios $(awk -v a="${RQ[$on]}" -v b="${RQ[$off]}" 'BEGIN {printf "%.3f", a / b}')"
+      diffs="$diffs $(awk -v a="${RU[$on]}" -v b="${RU[$off]}" 'BEGIN {printf "%.1f", a - b}')"
     done
-    printf '%-8s %-28s %14.1f %14.1f %16.1f %16.1f   on/off %s\n' "$t" "$ratios" \
-      "$(awk -v a="${SUMQ[$on]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
-      "$(awk -v a="${SUMQ[$off]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
-      "$(awk -v a="${SUMC[$on]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
-      "$(awk -v a="${SUMC[$off]}" -v n="$ROUNDS" 'BEGIN {print a / n}')" \
+    mean() { awk -v a="$1" -v n="$ROUNDS" 'BEGIN {printf "%.1f", a / n}'; }
+    printf '%-8s %-28s %10s %10s %12s %12s %12s %12s   %s; %s   on/off %s\n' "$t" "$ratios" \
+      "$(mean "${SUMQ[$on]}")" "$(mean "${SUMQ[$off]}")" "$(mean "${SUMC[$on]}")" "$(mean "${SUMC[$off]}")" \
+      "$(mean "${SUMU[$on]}")" "$(mean "${SUMU[$off]}")" "$diffs" \
+      "$(echo "$diffs" | awk '{n = NF; for (i = 1; i <= n; i++) {s += $i; q += $i * $i}
+        m = s / n; v = n > 1 ? (q - n * m * m) / (n - 1) : 0; printf "%.2f ± %.2f", m, sqrt(v > 0 ? v : 0) / sqrt(n)}')" \
       "$(awk -v a="${SUMQ[$on]}" -v b="${SUMQ[$off]}" 'BEGIN {printf "%.3f", a / b}')"
   done
 }
+compare splitting metrics-on master-only
 compare metrics metrics-on metrics-off
 compare multiplexing metrics-on multiplex-off
 "${SB[@]}" --mysql-port="$PROXY_PORT" "$TEST" cleanup > /dev/null 2>&1 || true
