@@ -156,7 +156,7 @@ measure() {
     read -r u1 s1 < <(cpu_ticks "$pid")
     read -r cpu user < <(awk -v du=$((u1 - u0)) -v ds=$((s1 - s0)) -v iu="${IDLE_U[$1]}" -v is="${IDLE_S[$1]}" \
       -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN {print b - a}')" -v t="$TICK_US" -v q="$total" \
-      'BEGIN {u = (du - iu * w) * t / q; s = (ds - is * w) * t / q; printf "%.1f %.1f", u + s, u}')
+      'BEGIN {u = (du - iu * w) * t / q; s = (ds - is * w) * t / q; printf "%.1f %.1f\n", u + s, u}')
   fi
   echo "$qps $avg $total $cpu $user"
 }

@@ -62,6 +62,10 @@ import java.util.Set;
  * @param multiStatement        the text holds several statements
  * @param statements            the traits of each statement of a multi-statement text, in order; empty otherwise
  * @param hint                  the routing hint of the leading comment; null when none
+ * @param readsServerRuntime    reads what a server knows of its own sessions and counters, not the data
+ *                              ({@link TableNames#serverRuntime}); derived from {@code tables}, whatever is passed
+ * @param readsOptimizerTrace   reads {@code INFORMATION_SCHEMA.OPTIMIZER_TRACE}, the trace of the connection's
+ *                              previous statement; derived from {@code tables}, whatever is passed
  */
 public record StatementTraits(
     StatementKind kind,
@@ -95,10 +99,15 @@ public record StatementTraits(
     boolean replayable,
     boolean multiStatement,
     List<StatementTraits> statements,
-    RoutingHint hint) {
+    RoutingHint hint,
+    boolean readsServerRuntime,
+    boolean readsOptimizerTrace) {
 
   public StatementTraits {
     tables = tables == null ? Set.of() : tables;
+    // derived once here, not on every routing of a cached statement
+    readsServerRuntime = TableNames.serverRuntime(tables);
+    readsOptimizerTrace = TableNames.optimizerTrace(tables);
     functions = functions == null ? Set.of() : functions;
     droppedTables = droppedTables == null ? List.of() : droppedTables;
     renamedTables = renamedTables == null ? Map.of() : renamedTables;
@@ -255,7 +264,7 @@ public record StatementTraits(
           selectInto, usesLockFunction, releasesLock, releasesAllLocks, foundRows, calcFoundRows,
           followsPrevious, usesSequence, readsUserVariables, writesUserVariables,
           createsTemporaryTable, temporaryTable, droppedTables, renamedTables, transaction, binaryLog, autocommit,
-          chain, schema, statementName, preparedText, replayable, multiStatement, statements, hint);
+          chain, schema, statementName, preparedText, replayable, multiStatement, statements, hint, false, false);
     }
   }
 

@@ -11,6 +11,7 @@ import io.tandem.router.classify.RoutingHint;
 import io.tandem.router.classify.StatementClassifier;
 import io.tandem.router.classify.StatementKind;
 import io.tandem.router.classify.StatementTraits;
+import io.tandem.router.classify.TableNames;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -224,12 +225,12 @@ public final class ReadWriteSplitRouter implements SessionRouter {
       return writerOrReplica();
     }
     StatementTraits run = executed(t);
-    if (previous != null && (run.followsPrevious() || readsOptimizerTrace(run)) && run.onlyAsks()) {
+    if (previous != null && (run.followsPrevious() || run.readsOptimizerTrace()) && run.onlyAsks()) {
       // a write that asks about the previous statement (CREATE TABLE … SELECT ROW_COUNT()) still goes to the master
       return previous.role() == BackendDefinition.Role.REPLICA ? previous : WRITER;
     }
     if (tablesLocked || namedLocks || serializable || binaryLogOff || t.unparsed() || !t.readOnly()
-        || (variablesOn == WRITER && t.readsUserVariables()) || readsServerRuntime(t)) {
+        || (variablesOn == WRITER && t.readsUserVariables()) || t.readsServerRuntime()) {
       return WRITER;
     }
     if (variablesOn != null && t.readsUserVariables()) {
@@ -264,50 +265,6 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     return prepared != null ? prepared : t;
   }
 
-  /**
-   * Whether {@code t} reads what a server knows of its own sessions and counters, not the data:
-   * {@code PERFORMANCE_SCHEMA}, {@code sys}, and the {@code INFORMATION_SCHEMA} tables of
-   * {@link #RUNTIME_TABLES} (processes, locks, transactions, status, user variables ...). These
-   * go to the master, where the session's statements ran (as SHOW PROCESSLIST / SHOW STATUS do).
-   */
-  private static boolean readsServerRuntime(StatementTraits t) {
-    for (String table : t.tables()) {
-      String name = qualifiedName(table);
-      int dot = name.indexOf('.');
-      if (dot < 0) {
-        continue; // unqualified: a table of the current schema
-      }
-      String schema = name.substring(0, dot);
-      if (schema.equals("performance_schema") || schema.equals("sys")
-          || (schema.equals("information_schema") && RUNTIME_TABLES.contains(name.substring(dot + 1)))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static final Set<String> RUNTIME_TABLES = Set.of("processlist", "global_status", "session_status",
-      "global_variables", "session_variables", "user_variables", "innodb_trx", "innodb_locks", "innodb_lock_waits",
-      "metadata_lock_info", "user_statistics", "client_statistics", "index_statistics", "table_statistics",
-      "query_cache_info", "innodb_metrics", "innodb_buffer_pool_stats", "thread_pool_groups", "thread_pool_queues",
-      "thread_pool_stats", "thread_pool_waits", "optimizer_trace", "query_response_time", "innodb_cmp",
-      "innodb_cmpmem");
-
-  /** {@code INFORMATION_SCHEMA.OPTIMIZER_TRACE} holds the trace of the connection's previous statement. */
-  private static boolean readsOptimizerTrace(StatementTraits t) {
-    for (String table : t.tables()) {
-      if (qualifiedName(table).equals("information_schema.optimizer_trace")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** A table name as written ({@code t}, {@code db.t}), lower case and without backticks. */
-  private static String qualifiedName(String table) {
-    return table.toLowerCase(Locale.ROOT).replace("`", "");
-  }
-
   private boolean readsTemporaryTable(StatementTraits t) {
     for (String table : t.tables()) {
       if (temporaryTables.contains(unqualified(table))) {
@@ -319,7 +276,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
 
   /** A table name as temporary tables are compared: lower case, no backticks, no schema. */
   private static String unqualified(String table) {
-    String name = qualifiedName(table);
+    String name = TableNames.normalized(table);
     return name.substring(name.lastIndexOf('.') + 1);
   }
 

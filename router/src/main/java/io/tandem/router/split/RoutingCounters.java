@@ -22,7 +22,11 @@ public final class RoutingCounters {
 
   /** A command ran on {@code backend} (counted when it finished, wherever it finally ran). */
   void ran(BackendDefinition backend) {
-    commands.computeIfAbsent(backend.name(), k -> new LongAdder()).increment();
+    LongAdder count = commands.get(backend.name());
+    if (count == null) {
+      count = commands.computeIfAbsent(backend.name(), k -> new LongAdder());
+    }
+    count.increment();
   }
 
   /** A read found no eligible replica: it went to the master ({@code refused} false) or was refused. */
