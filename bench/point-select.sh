@@ -128,7 +128,7 @@ run() { # target port threads -> "tps avg_ms total_queries"
 echo "warm-up ..."
 for mode in tandem $EXTRA_PROXIES; do
   port=$([[ $mode == tandem ]] && echo "$PROXY_PORT" || echo "${MPORT[$mode]}")
-  "${SB[@]}" --mysql-port="$port" --threads=8 --time=5 "$TEST" run >/dev/null 2>&1
+  "${SB[@]}" --mysql-port="$port" --threads=8 --time=15 "$TEST" run >/dev/null 2>&1 # 15 s: C2 has compiled the path
 done
 
 # idle CPU of each proxy (monitor, failover controller, metrics), subtracted from what a run costs
