@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.function.ToIntFunction;
 import io.tandem.proxy.route.BackendAvailability;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The replicas the monitor currently finds eligible, chosen by least outstanding requests per
@@ -24,11 +23,6 @@ public final class MonitoredReplicas implements ReplicaChooser {
   private final ReplicaSelector selector;
   private final Duration defaultMaxLag;
   private final Map<String, BackendDefinition> byName = new HashMap<>();
-  /**
-   * The selector's in-flight count of each configured backend, looked up once: a plain map read
-   * on every routing decision instead of the selector's concurrent map.
-   */
-  private final Map<String, AtomicInteger> inFlight = new HashMap<>();
   /** The configured weight, or 0 (no reads) while an operator has the replica offline. */
   private final ToIntFunction<String> weightNow;
   private final ToIntFunction<String> outstanding;
@@ -39,16 +33,10 @@ public final class MonitoredReplicas implements ReplicaChooser {
     this.selector = selector;
     this.defaultMaxLag = defaultMaxLag;
     this.weightNow = name -> availability.online(name) ? selector.weight(name) : 0;
-    this.outstanding = name -> counter(name).get();
+    this.outstanding = name -> selector.outstanding(name).get();
     for (BackendDefinition b : backends) {
       byName.put(b.name(), b);
-      inFlight.put(b.name(), selector.outstanding(b.name()));
     }
-  }
-
-  private AtomicInteger counter(String name) {
-    AtomicInteger n = inFlight.get(name);
-    return n != null ? n : selector.outstanding(name); // not configured at start: the selector's own
   }
 
   @Override
@@ -68,11 +56,11 @@ public final class MonitoredReplicas implements ReplicaChooser {
 
   @Override
   public void started(BackendDefinition backend) {
-    counter(backend.name()).incrementAndGet();
+    selector.outstanding(backend.name()).incrementAndGet();
   }
 
   @Override
   public void finished(BackendDefinition backend) {
-    counter(backend.name()).decrementAndGet();
+    selector.outstanding(backend.name()).decrementAndGet();
   }
 }
