@@ -81,7 +81,8 @@ public final class ProxyServer implements AutoCloseable {
     }
     context = new ProxyContext(settings, identity, serverSslContext(settings), writerRole, routers, metrics);
     boss = Transport.eventLoopGroup(1);
-    workers = Transport.eventLoopGroup(workerThreads(settings));
+    int threads = workerThreads(settings);
+    workers = Transport.eventLoopGroup(threads);
     ProxyContext ctx = context;
     ClientSessions sessions = new ClientSessions(ctx);
     ServerBootstrap bootstrap = new ServerBootstrap()
@@ -100,7 +101,7 @@ public final class ProxyServer implements AutoCloseable {
     serverChannel = bootstrap.bind(settings.listenHost(), settings.listenPort()).sync().channel();
     int port = port();
     log.info("listening on {}:{} ({}, {} threads), writes to {} ({}), presenting as {}", settings.listenHost(), port,
-        Transport.name(), workerThreads(settings), writer.name(), writer.address(), identity.version());
+        Transport.name(), threads, writer.name(), writer.address(), identity.version());
     return port;
   }
 
