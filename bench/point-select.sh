@@ -179,6 +179,9 @@ done
 # on vs off: ROUNDS alternating runs (on, off, off, on ...) so drift hits both alike. Prints the
 # mean throughput and CPU per query of each, and the user CPU per query difference (on - off) of
 # each round with its mean and standard error: what the "on" proxy's own code adds per query.
+mean() { # sum over the rounds -> mean, one decimal
+  awk -v a="$1" -v n="$ROUNDS" 'BEGIN {printf "%.1f", a / n}'
+}
 compare() { # label on-proxy off-proxy
   local label=$1 on=$2 off=$3
   [[ " $EXTRA_PROXIES " == *" $on "* && " $EXTRA_PROXIES " == *" $off "* ]] || return 0
@@ -201,7 +204,6 @@ compare() { # label on-proxy off-proxy
       ratios="$ratios $(awk -v a="${RQ[$on]}" -v b="${RQ[$off]}" 'BEGIN {printf "%.3f", a / b}')"
       diffs="$diffs $(awk -v a="${RU[$on]}" -v b="${RU[$off]}" 'BEGIN {printf "%.1f", a - b}')"
     done
-    mean() { awk -v a="$1" -v n="$ROUNDS" 'BEGIN {printf "%.1f", a / n}'; }
     printf '%-8s %-28s %10s %10s %12s %12s %12s %12s   %s; %s   on/off %s\n' "$t" "$ratios" \
       "$(mean "${SUMQ[$on]}")" "$(mean "${SUMQ[$off]}")" "$(mean "${SUMC[$on]}")" "$(mean "${SUMC[$off]}")" \
       "$(mean "${SUMU[$on]}")" "$(mean "${SUMU[$off]}")" "$diffs" \
