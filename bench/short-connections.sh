@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Short connections: N parallel clients (PyMySQL, one process each) loop connect + SELECT 1 +
-# close, directly against m1 and through Tandem, alternating, in the same run on the sandbox
-# topology. Prints connections/s of each and the ratio (proxy / direct). Through the proxy, a
-# login is authenticated by the proxy and served by a pooled, already authenticated server
-# connection (a login naming a schema checks it on one and gives it back), so a server login is
-# not paid per client connection.
+# Short connections: N parallel clients loop connect + SELECT 1 + close, directly against m1 and
+# through Tandem, alternating, in the same run on the sandbox topology. Two kinds of client:
+# PyMySQL (one process each) and sysbench running bench/short_connection.lua (libmariadb, C).
+# Prints connections/s of each, the ratio (proxy / direct), and the CPU per connection of the
+# proxy and of the four servers together. Through the proxy, a login is authenticated by the
+# proxy and served by a pooled, already authenticated server connection (a login naming a schema
+# checks it on one and gives it back), so a server login is not paid per client connection.
 #
-#   bench/short-connections.sh [--time SECONDS] [--clients N] [--rounds R] [--base-port P] [--port N]
+#   bench/short-connections.sh [--time SECONDS] [--clients N] [--rounds R] [--client pymysql|c|both]
+#                              [--base-port P] [--port N]
 #
-# Needs: python3-pymysql for /usr/bin/python3, sysbench and mariadb-client.
+# Needs: python3-pymysql for /usr/bin/python3 (pymysql runs), sysbench and mariadb-client.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TIME=15
 CLIENTS=8
 ROUNDS=2
+KINDS="pymysql c"
 BASE_PORT=33506
 PROXY_PORT=16233
 while [[ $# -gt 0 ]]; do
@@ -22,23 +25,42 @@ while [[ $# -gt 0 ]]; do
     --time) TIME="$2"; shift 2 ;;
     --clients) CLIENTS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
+    --client) KINDS="$2"; [[ $KINDS == both ]] && KINDS="pymysql c"; shift 2 ;;
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PROXY_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 PYTHON=/usr/bin/python3
-"$PYTHON" -c 'import pymysql' 2>/dev/null ||
-  { echo "PyMySQL not found for $PYTHON: apt-get install python3-pymysql" >&2; exit 2; }
+for kind in $KINDS; do
+  case "$kind" in
+    pymysql) "$PYTHON" -c 'import pymysql' 2>/dev/null ||
+      { echo "PyMySQL not found for $PYTHON: apt-get install python3-pymysql" >&2; exit 2; } ;;
+    c) ;;
+    *) echo "unknown client $kind (pymysql, c or both)" >&2; exit 2 ;;
+  esac
+done
 source "$ROOT/bench/sandbox.sh"
 
-cpu_ticks() { # pid -> utime + stime in clock ticks
-  sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+cpu_ticks() { # pids -> utime + stime of all of them, in clock ticks
+  local pid sum=0
+  for pid in "$@"; do
+    sum=$((sum + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$sum"
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
-loop() { # port -> total connections made by CLIENTS processes in TIME seconds
+loop() { # kind port -> "connections errors" made by CLIENTS clients in TIME seconds
+  if [[ $1 == c ]]; then
+    (cd "$ROOT/bench" && sysbench --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$2" \
+      --mysql-user=app --mysql-password=app --mysql-db=app --mysql-ssl=off --threads="$CLIENTS" \
+      --time="$TIME" --report-interval=0 short_connection.lua run) |
+      awk '/total number of events:/ {n = $5} /ignored errors:/ {e = $3} END {print n, e}'
+    return
+  fi
+  shift
   "$PYTHON" - "$1" "$CLIENTS" "$TIME" <<'PY'
 import multiprocessing, sys, time
 import pymysql
@@ -68,24 +90,39 @@ print(sum(r[0] for r in results), sum(r[1] for r in results))
 PY
 }
 
-echo "warm-up ..."
-TIME_SAVED=$TIME; TIME=5; loop "$PROXY_PORT" >/dev/null; loop "$BASE_PORT" >/dev/null; TIME=$TIME_SAVED
-
-printf '\n%s clients, connect + SELECT 1 + close, %s s per run, %s rounds\n' "$CLIENTS" "$TIME" "$ROUNDS"
-printf '%-8s %-8s %14s %8s %18s\n' round target "connections/s" errors "proxy CPU µs/conn"
-declare -A SUM=([direct]=0 [tandem]=0)
-for r in $(seq 1 "$ROUNDS"); do
-  order="direct tandem"; ((r % 2 == 0)) && order="tandem direct"
-  for target in $order; do
-    port=$([[ $target == direct ]] && echo "$BASE_PORT" || echo "$PROXY_PORT")
-    t0=$(cpu_ticks "$SANDBOX_PID")
-    read -r n errors < <(loop "$port")
-    cpu="-"
-    [[ $target == tandem ]] && cpu=$(awk -v d=$(($(cpu_ticks "$SANDBOX_PID") - t0)) -v u="$TICK_US" -v n="$n" \
-      'BEGIN {printf "%.0f", d * u / n}')
-    rate=$(awk -v n="$n" -v t="$TIME" 'BEGIN {printf "%.1f", n / t}')
-    SUM[$target]=$(awk -v a="${SUM[$target]}" -v b="$rate" 'BEGIN {print a + b}')
-    printf '%-8s %-8s %14s %8s %18s\n' "$r" "$target" "$rate" "$errors" "$cpu"
-  done
+# the sandbox writes servers.txt (name role port pid …) once every server is up
+for _ in $(seq 1 120); do
+  [[ $(grep -c '^[mr][12] ' "$WORK/sandbox/servers.txt" 2>/dev/null) == 4 ]] && break
+  sleep 0.25
 done
-printf 'tandem / direct: %s\n' "$(awk -v a="${SUM[tandem]}" -v b="${SUM[direct]}" 'BEGIN {printf "%.2f", a / b}')"
+SERVER_PIDS=($(awk '$1 ~ /^[mr][12]$/ {print $4}' "$WORK/sandbox/servers.txt"))
+((${#SERVER_PIDS[@]} == 4)) || { echo "servers.txt does not list the four servers" >&2; exit 1; }
+
+echo "warm-up ..."
+TIME_SAVED=$TIME; TIME=5
+for kind in $KINDS; do loop "$kind" "$PROXY_PORT" >/dev/null; loop "$kind" "$BASE_PORT" >/dev/null; done
+TIME=$TIME_SAVED
+
+per_conn() { # ticks connections -> µs per connection
+  awk -v d="$1" -v u="$TICK_US" -v n="$2" 'BEGIN {if (n > 0) printf "%.0f", d * u / n; else print "-"}'
+}
+for kind in $KINDS; do
+  printf '\n%s %s clients, connect + SELECT 1 + close, %s s per run, %s rounds\n' "$CLIENTS" "$kind" "$TIME" "$ROUNDS"
+  printf '%-6s %-7s %14s %7s %18s %20s\n' round target "connections/s" errors "proxy CPU µs/conn" "servers CPU µs/conn"
+  declare -A SUM=([direct]=0 [tandem]=0)
+  for r in $(seq 1 "$ROUNDS"); do
+    order="direct tandem"; ((r % 2 == 0)) && order="tandem direct"
+    for target in $order; do
+      port=$([[ $target == direct ]] && echo "$BASE_PORT" || echo "$PROXY_PORT")
+      p0=$(cpu_ticks "$SANDBOX_PID"); s0=$(cpu_ticks "${SERVER_PIDS[@]}")
+      read -r n errors < <(loop "$kind" "$port")
+      proxy=$(per_conn $(($(cpu_ticks "$SANDBOX_PID") - p0)) "$n")
+      servers=$(per_conn $(($(cpu_ticks "${SERVER_PIDS[@]}") - s0)) "$n")
+      [[ $target == direct ]] && proxy="-" # the proxy is idle then
+      rate=$(awk -v n="$n" -v t="$TIME" 'BEGIN {printf "%.1f", n / t}')
+      SUM[$target]=$(awk -v a="${SUM[$target]}" -v b="$rate" 'BEGIN {print a + b}')
+      printf '%-6s %-7s %14s %7s %18s %20s\n' "$r" "$target" "$rate" "$errors" "$proxy" "$servers"
+    done
+  done
+  printf '%s: tandem / direct %s\n' "$kind" "$(awk -v a="${SUM[tandem]}" -v b="${SUM[direct]}" 'BEGIN {printf "%.2f", a / b}')"
+done
