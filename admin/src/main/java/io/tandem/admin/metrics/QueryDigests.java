@@ -2,19 +2,26 @@ package io.tandem.admin.metrics;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAccumulator;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Statistics per statement digest (the statement with its literals replaced), as the read/write
  * split's parser produces them: count, total and maximum time, rows, errors and the backends it
  * ran on. At most {@link #MAX_DIGESTS} digests are kept; statements of further digests are
  * counted under {@link #OVERFLOW}. Thread-safe; recording a known digest allocates nothing.
+ *
+ * <p>Every recording thread (an event loop) counts in a shard of its own, which only it writes
+ * (plain stores made visible with release semantics, no atomic read-modify-write); {@link #top}
+ * adds the shards up. So the event loops recording the same digest never write the same cache
+ * line, which shared counters made them do on every statement. A scrape may see one thread's
+ * statement counted and its time not yet: each figure is exact once recording pauses.
  */
 public final class QueryDigests {
 
@@ -23,14 +30,25 @@ public final class QueryDigests {
   /** The digest that further statements are counted under once {@link #MAX_DIGESTS} are kept. */
   public static final String OVERFLOW = "(other digests)";
 
-  /** One digest's counts. */
+  /** One digest's counts on one thread: written by that thread only. */
   static final class Stats {
-    final LongAdder count = new LongAdder();
-    final LongAdder nanos = new LongAdder();
-    final LongAccumulator maxNanos = new LongAccumulator(Math::max, 0);
-    final LongAdder rows = new LongAdder();
-    final LongAdder errors = new LongAdder();
-    final Map<String, LongAdder> backends = new ConcurrentHashMap<>();
+    final AtomicLong count = new AtomicLong();
+    final AtomicLong nanos = new AtomicLong();
+    final AtomicLong maxNanos = new AtomicLong();
+    final AtomicLong rows = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
+    final Map<String, AtomicLong> backends = new ConcurrentHashMap<>();
+
+    /** Adds {@code n} to a counter only this thread writes: no lock, no compare-and-set. */
+    static void add(AtomicLong counter, long n) {
+      counter.lazySet(counter.get() + n);
+    }
+
+    Row row(String digest) {
+      Map<String, Long> on = new TreeMap<>();
+      backends.forEach((b, n) -> on.put(b, n.get()));
+      return new Row(digest, count.get(), nanos.get() / 1e9, maxNanos.get() / 1e9, rows.get(), errors.get(), on);
+    }
   }
 
   /** A digest's counts as read at one moment. */
@@ -40,52 +58,86 @@ public final class QueryDigests {
     public double avgSeconds() {
       return count == 0 ? 0 : totalSeconds / count;
     }
+
+    /** This row and {@code other} (the same digest counted on another thread) added up. */
+    Row plus(Row other) {
+      Map<String, Long> on = new TreeMap<>(backends);
+      other.backends.forEach((b, n) -> on.merge(b, n, Long::sum));
+      return new Row(digest, count + other.count, totalSeconds + other.totalSeconds,
+          Math.max(maxSeconds, other.maxSeconds), rows + other.rows, errors + other.errors, on);
+    }
   }
 
-  private volatile Map<String, Stats> digests = new ConcurrentHashMap<>();
-  private final AtomicInteger size = new AtomicInteger();
+  /** The digests since the last reset: a shard per recording thread, and the set the limit counts. */
+  private static final class Generation {
+    final Map<String, Boolean> known = new ConcurrentHashMap<>();
+    final AtomicInteger size = new AtomicInteger();
+    final List<Map<String, Stats>> shards = new CopyOnWriteArrayList<>();
+    final ThreadLocal<Map<String, Stats>> shard = ThreadLocal.withInitial(() -> {
+      Map<String, Stats> m = new ConcurrentHashMap<>();
+      shards.add(m);
+      return m;
+    });
+
+    /** {@code digest}, or {@link #OVERFLOW} when it is new and {@link #MAX_DIGESTS} are kept. */
+    String admit(String digest) {
+      if (known.containsKey(digest)) {
+        return digest;
+      }
+      if (size.get() >= MAX_DIGESTS) {
+        return OVERFLOW;
+      }
+      if (known.putIfAbsent(digest, Boolean.TRUE) == null) {
+        size.incrementAndGet();
+      }
+      return digest;
+    }
+  }
+
+  private volatile Generation generation = new Generation();
 
   void record(String digest, String backend, long rows, boolean failed, long nanos) {
-    Map<String, Stats> map = digests;
-    Stats s = map.get(digest);
+    Generation g = generation;
+    Map<String, Stats> shard = g.shard.get();
+    Stats s = shard.get(digest);
     if (s == null) {
-      s = size.get() < MAX_DIGESTS ? map.computeIfAbsent(digest, d -> {
-        size.incrementAndGet();
-        return new Stats();
-      }) : map.computeIfAbsent(OVERFLOW, d -> new Stats());
+      s = shard.computeIfAbsent(g.admit(digest), d -> new Stats());
     }
-    s.count.increment();
-    s.nanos.add(nanos);
-    s.maxNanos.accumulate(nanos);
-    s.rows.add(rows);
+    Stats.add(s.count, 1);
+    Stats.add(s.nanos, nanos);
+    if (nanos > s.maxNanos.get()) {
+      s.maxNanos.lazySet(nanos);
+    }
+    Stats.add(s.rows, rows);
     if (failed) {
-      s.errors.increment();
+      Stats.add(s.errors, 1);
     }
-    LongAdder on = s.backends.get(backend);
+    AtomicLong on = s.backends.get(backend);
     if (on == null) {
-      on = s.backends.computeIfAbsent(backend, b -> new LongAdder());
+      on = s.backends.computeIfAbsent(backend, b -> new AtomicLong());
     }
-    on.increment();
+    Stats.add(on, 1);
   }
 
   /** The digests by total time, largest first, at most {@code limit}. */
   public List<Row> top(int limit) {
-    List<Row> rows = new ArrayList<>();
-    digests.forEach((digest, s) -> {
-      Map<String, Long> on = new TreeMap<>();
-      s.backends.forEach((b, n) -> on.put(b, n.sum()));
-      rows.add(new Row(digest, s.count.sum(), s.nanos.sum() / 1e9, s.maxNanos.get() / 1e9, s.rows.sum(),
-          s.errors.sum(), on));
-    });
+    List<Row> rows = new ArrayList<>(merged(generation).values());
     rows.sort(Comparator.comparingDouble(Row::totalSeconds).reversed().thenComparing(Row::digest));
     return rows.size() > limit ? rows.subList(0, limit) : rows;
   }
 
+  private static Map<String, Row> merged(Generation g) {
+    Map<String, Row> merged = new HashMap<>();
+    for (Map<String, Stats> shard : g.shards) {
+      shard.forEach((digest, s) -> merged.merge(digest, s.row(digest), Row::plus));
+    }
+    return merged;
+  }
+
   /** Forgets every digest; returns how many there were. */
   public int reset() {
-    int n = digests.size();
-    digests = new ConcurrentHashMap<>();
-    size.set(0);
-    return n;
+    Generation old = generation;
+    generation = new Generation();
+    return merged(old).size();
   }
 }
