@@ -14,7 +14,7 @@
 # The proxy CPU per query leaves out each proxy's idle CPU (monitor, failover controller), measured
 # over 5 s before the runs. The on/off comparisons (splitting: metrics-on vs master-only, which
 # differ only in read_write_split; metrics: metrics-on vs metrics-off; multiplexing: metrics-on vs
-# multiplex-off) alternate runs --rounds times.
+# multiplex-off; relaying: master-only vs HAProxy, if installed) alternate runs --rounds times.
 #
 #   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--rounds R] [--base-port P] [--port N]
 #                         [--test oltp_point_select|oltp_read_only|...] [--ps-mode auto|disable]
@@ -182,10 +182,19 @@ done
 mean() { # sum over the rounds -> mean, one decimal
   awk -v a="$1" -v n="$ROUNDS" 'BEGIN {printf "%.1f", a / n}'
 }
+port_of() { # proxy name -> its port
+  case "$1" in
+    haproxy) echo "$HAPROXY_PORT" ;;
+    *) echo "${MPORT[$1]}" ;;
+  esac
+}
+running() { # proxy name -> whether it was started
+  [[ " $EXTRA_PROXIES " == *" $1 "* || ($1 == haproxy && -n "${PID[haproxy]:-}") ]]
+}
 compare() { # label on-proxy off-proxy
   local label=$1 on=$2 off=$3
-  [[ " $EXTRA_PROXIES " == *" $on "* && " $EXTRA_PROXIES " == *" $off "* ]] || return 0
-  printf '\n%s on (%s) vs off (%s), %s rounds of %s s each, alternating\n' "$label" "$on" "$off" "$ROUNDS" "$TIME"
+  running "$on" && running "$off" || return 0
+  printf '\n%s: %s (on) vs %s (off), %s rounds of %s s each, alternating\n' "$label" "$on" "$off" "$ROUNDS" "$TIME"
   printf '%-8s %-28s %10s %10s %12s %12s %12s %12s   %s\n' threads "round ratios (on / off)" "on q/s" "off q/s" \
     "on CPU µs/q" "off CPU µs/q" "on user" "off user" "user µs/q on - off: rounds; mean ± s.e."
   for t in $THREADS; do
@@ -195,7 +204,7 @@ compare() { # label on-proxy off-proxy
       order="$on $off"; ((r % 2 == 0)) && order="$off $on"
       declare -A RQ=() RU=()
       for name in $order; do
-        read -r qps avg total cpu user < <(measure "$name" "${MPORT[$name]}" "$t")
+        read -r qps avg total cpu user < <(measure "$name" "$(port_of "$name")" "$t")
         RQ[$name]=$qps; RU[$name]=$user
         SUMQ[$name]=$(awk -v a="${SUMQ[$name]:-0}" -v b="$qps" 'BEGIN {print a + b}')
         SUMC[$name]=$(awk -v a="${SUMC[$name]:-0}" -v b="$cpu" 'BEGIN {print a + b}')
@@ -215,4 +224,5 @@ compare() { # label on-proxy off-proxy
 compare splitting metrics-on master-only
 compare metrics metrics-on metrics-off
 compare multiplexing metrics-on multiplex-off
+compare relaying master-only haproxy
 "${SB[@]}" --mysql-port="$PROXY_PORT" "$TEST" cleanup > /dev/null 2>&1 || true
