@@ -12,7 +12,8 @@
 # multiplex-off has pool.multiplexing: false (sessions keep their server connections).
 #
 # The proxy CPU per query leaves out each proxy's idle CPU (monitor, failover controller), measured
-# over 5 s before the runs. The on/off comparisons (splitting: metrics-on vs master-only, which
+# over 5 s before the runs, and the CPU of the JVM's JIT compiler threads (a one-off cost that goes
+# on for a minute or more after the warm-up). The on/off comparisons (splitting: metrics-on vs master-only, which
 # differ only in read_write_split; metrics: metrics-on vs metrics-off; multiplexing: metrics-on vs
 # multiplex-off; relaying: master-only vs HAProxy, if installed) alternate runs --rounds times.
 #
@@ -95,6 +96,20 @@ cpu_ticks() { # pid -> "utime stime" in clock ticks
   sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12, $13}'
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
+# The JVM's JIT compiler threads go on compiling for a minute or more after a proxy's warm-up (the
+# client and the servers keep the two cores busy), a one-off cost that would otherwise be counted
+# as the proxy's CPU per query in the first runs: their CPU is left out.
+jit_ticks() { # pid -> "tid ticks" lines of its JIT compiler threads (utime + stime)
+  local t
+  for t in /proc/"$1"/task/*; do
+    [[ $(cat "$t/comm" 2>/dev/null) == C[12]\ CompilerThre* ]] || continue
+    echo "${t##*/} $(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')"
+  done
+}
+jit_spent() { # "tid ticks" lines before, after -> ticks the compiler threads spent in between
+  awk 'NR == FNR {b[$1] = $2; next} NF == 2 {s += $2 - ($1 in b ? b[$1] : 0)} END {print s + 0}' \
+    <(echo "$1") <(echo "$2")
+}
 
 TARGETS="direct:$BASE_PORT tandem:$PROXY_PORT"
 for mode in $EXTRA_PROXIES; do TARGETS="$TARGETS $mode:${MPORT[$mode]}"; done
@@ -132,12 +147,16 @@ for mode in tandem $EXTRA_PROXIES; do
 done
 
 # idle CPU of each proxy (monitor, failover controller, metrics), subtracted from what a run costs
-declare -A IDLE_U IDLE_S
+declare -A IDLE_U IDLE_S IDLE_J
 MEASURED="tandem $EXTRA_PROXIES ${PID[haproxy]:+haproxy}"
-for name in $MEASURED; do read -r IDLE_U[$name] IDLE_S[$name] < <(cpu_ticks "${PID[$name]}"); done
+for name in $MEASURED; do
+  read -r IDLE_U[$name] IDLE_S[$name] < <(cpu_ticks "${PID[$name]}")
+  IDLE_J[$name]=$(jit_ticks "${PID[$name]}")
+done
 sleep 5
 for name in $MEASURED; do
   read -r u s < <(cpu_ticks "${PID[$name]}")
+  u=$((u - $(jit_spent "${IDLE_J[$name]}" "$(jit_ticks "${PID[$name]}")")))
   IDLE_U[$name]=$(awk -v t=$((u - IDLE_U[$name])) 'BEGIN {print t / 5}') # ticks per second
   IDLE_S[$name]=$(awk -v t=$((s - IDLE_S[$name])) 'BEGIN {print t / 5}')
 done
@@ -146,14 +165,18 @@ done
 # the run less its idle CPU, per query, in all and in user space (where its own code runs: the
 # system part is mostly the sends and receives, the same for every proxy)
 measure() {
-  local pid="${PID[$1]:-}" u0=0 s0=0 u1 s1 w0 w1 out
-  [[ -z "$pid" ]] || read -r u0 s0 < <(cpu_ticks "$pid")
+  local pid="${PID[$1]:-}" u0=0 s0=0 u1 s1 w0 w1 out j0=""
+  if [[ -n "$pid" ]]; then
+    read -r u0 s0 < <(cpu_ticks "$pid")
+    j0=$(jit_ticks "$pid")
+  fi
   w0=$(date +%s.%N)
   read -r qps avg total < <(run "$1" "$2" "$3")
   w1=$(date +%s.%N)
   local cpu="-" user="-"
   if [[ -n "$pid" ]]; then
     read -r u1 s1 < <(cpu_ticks "$pid")
+    u1=$((u1 - $(jit_spent "$j0" "$(jit_ticks "$pid")"))) # the compiler's CPU, mostly user, left out
     read -r cpu user < <(awk -v du=$((u1 - u0)) -v ds=$((s1 - s0)) -v iu="${IDLE_U[$1]}" -v is="${IDLE_S[$1]}" \
       -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN {print b - a}')" -v t="$TICK_US" -v q="$total" \
       'BEGIN {u = (du - iu * w) * t / q; s = (ds - is * w) * t / q; printf "%.1f %.1f\n", u + s, u}')
