@@ -51,7 +51,7 @@ while [[ $# -gt 0 ]]; do
     --test) TEST="$2"; shift 2 ;;
     --ps-mode) PS_MODE="$2"; shift 2 ;;
     --proxies) EXTRA_PROXIES="$2"; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done

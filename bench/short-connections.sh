@@ -28,7 +28,7 @@ while [[ $# -gt 0 ]]; do
     --client) KINDS="$2"; [[ $KINDS == both ]] && KINDS="pymysql c"; shift 2 ;;
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PROXY_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
