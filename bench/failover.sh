@@ -210,21 +210,6 @@ print("\t".join([gap, str(len(acked)), str(len(lost)), str(misses), str(reads), 
 PY
 }
 
-# After bench/sandbox.sh saw the proxy's port open: waits for the banner and for servers.txt.
-await_sandbox() {
-  local list="$WORK/sandbox/servers.txt"
-  for _ in $(seq 1 120); do
-    if grep -q "Tandem sandbox is up" "$WORK/sandbox.log" 2>/dev/null &&
-       [[ -f "$list" ]] && grep -q '^m1 ' "$list" && grep -q '^m2 ' "$list"; then
-      return 0
-    fi
-    sleep 0.25
-  done
-  cat "$WORK/sandbox.log" >&2
-  echo "the sandbox did not print its banner and server list within 30 s" >&2
-  exit 1
-}
-
 gaps=()
 lost_total=0
 misses_total=0

@@ -13,9 +13,10 @@
 #
 # The proxy CPU per query leaves out each proxy's idle CPU (monitor, failover controller), measured
 # over 5 s before the runs, and the CPU of the JVM's JIT compiler threads (a one-off cost that goes
-# on for a minute or more after the warm-up). The on/off comparisons (splitting: metrics-on vs master-only, which
-# differ only in read_write_split; metrics: metrics-on vs metrics-off; multiplexing: metrics-on vs
-# multiplex-off; relaying: master-only vs HAProxy, if installed) alternate runs --rounds times.
+# on for a minute or more after the warm-up). The on/off comparisons (splitting: metrics-on vs
+# master-only, which differ only in read_write_split; metrics: metrics-on vs metrics-off;
+# multiplexing: metrics-on vs multiplex-off; relaying: master-only vs HAProxy, if installed)
+# alternate runs --rounds times.
 #
 #   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--rounds R] [--base-port P] [--port N]
 #                         [--test oltp_point_select|oltp_read_only|...] [--ps-mode auto|disable]
@@ -51,7 +52,7 @@ while [[ $# -gt 0 ]]; do
     --test) TEST="$2"; shift 2 ;;
     --ps-mode) PS_MODE="$2"; shift 2 ;;
     --proxies) EXTRA_PROXIES="$2"; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -140,10 +141,18 @@ run() { # target port threads -> "tps avg_ms total_queries"
     awk '/queries:/ {gsub(/\(/,"",$3); q=$3; n=$2} /avg:/ {a=$2} END {print q, a, n}'
 }
 
+port_of() { # proxy name -> its port
+  case "$1" in
+    tandem) echo "$PROXY_PORT" ;;
+    haproxy) echo "$HAPROXY_PORT" ;;
+    *) echo "${MPORT[$1]}" ;;
+  esac
+}
+
 echo "warm-up ..."
 for mode in tandem $EXTRA_PROXIES; do
-  port=$([[ $mode == tandem ]] && echo "$PROXY_PORT" || echo "${MPORT[$mode]}")
-  "${SB[@]}" --mysql-port="$port" --threads=8 --time=15 "$TEST" run >/dev/null 2>&1 # 15 s: C2 has compiled the path
+  # the hot path is compiled by then; what the JIT still compiles later is left out (jit_spent)
+  "${SB[@]}" --mysql-port="$(port_of "$mode")" --threads=8 --time=15 "$TEST" run >/dev/null 2>&1
 done
 
 # idle CPU of each proxy (monitor, failover controller, metrics), subtracted from what a run costs
@@ -204,12 +213,6 @@ done
 # each round with its mean and standard error: what the "on" proxy's own code adds per query.
 mean() { # sum over the rounds -> mean, one decimal
   awk -v a="$1" -v n="$ROUNDS" 'BEGIN {printf "%.1f", a / n}'
-}
-port_of() { # proxy name -> its port
-  case "$1" in
-    haproxy) echo "$HAPROXY_PORT" ;;
-    *) echo "${MPORT[$1]}" ;;
-  esac
 }
 running() { # proxy name -> whether it was started
   [[ " $EXTRA_PROXIES " == *" $1 "* || ($1 == haproxy && -n "${PID[haproxy]:-}") ]]

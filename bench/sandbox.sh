@@ -1,7 +1,7 @@
 # Sourced by the bench scripts: starts `bin/tandem sandbox` in a scratch directory and stops it
 # (and anything registered in EXTRA_PIDS) on exit. Needs ROOT, BASE_PORT and PROXY_PORT set.
 # Sets WORK (the scratch directory), SB (sysbench's common arguments, user app, schema sbtest)
-# and SQL_CLIENT (mariadb or mysql).
+# and SQL_CLIENT (mariadb or mysql); defines sql (a statement on one server) and await_sandbox.
 
 command -v sysbench >/dev/null || { echo "sysbench not found: apt-get install sysbench" >&2; exit 2; }
 SQL_CLIENT="$(command -v mariadb || command -v mysql || true)"
@@ -39,4 +39,19 @@ SB=(sysbench --db-driver=mysql --mysql-host=127.0.0.1 --mysql-user=app --mysql-p
 # sql PORT STATEMENT: runs a statement as root directly on a sandbox server, prints the value
 sql() {
   "$SQL_CLIENT" -h127.0.0.1 -P"$1" -uroot --skip-ssl -N -B -e "$2"
+}
+
+# After the proxy's port opened (above): waits for the banner and for servers.txt.
+await_sandbox() {
+  local list="$WORK/sandbox/servers.txt"
+  for _ in $(seq 1 120); do
+    if grep -q "Tandem sandbox is up" "$WORK/sandbox.log" 2>/dev/null &&
+       [[ -f "$list" ]] && grep -q '^m1 ' "$list" && grep -q '^m2 ' "$list"; then
+      return 0
+    fi
+    sleep 0.25
+  done
+  cat "$WORK/sandbox.log" >&2
+  echo "the sandbox did not print its banner and server list within 30 s" >&2
+  exit 1
 }

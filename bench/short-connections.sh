@@ -90,11 +90,7 @@ print(sum(r[0] for r in results), sum(r[1] for r in results))
 PY
 }
 
-# the sandbox writes servers.txt (name role port pid …) once every server is up
-for _ in $(seq 1 120); do
-  [[ $(grep -c '^[mr][12] ' "$WORK/sandbox/servers.txt" 2>/dev/null) == 4 ]] && break
-  sleep 0.25
-done
+await_sandbox # servers.txt: name role port pid …
 SERVER_PIDS=($(awk '$1 ~ /^[mr][12]$/ {print $4}' "$WORK/sandbox/servers.txt"))
 ((${#SERVER_PIDS[@]} == 4)) || { echo "servers.txt does not list the four servers" >&2; exit 1; }
 
