@@ -25,6 +25,14 @@ public final class BackendAvailability {
     return m.isEmpty() || !m.containsKey(name);
   }
 
+  /**
+   * The backends that are not online, with their modes: an immutable map, replaced (never changed)
+   * when an operator sets a mode, so the same object stands for the same state.
+   */
+  public Map<String, Mode> offline() {
+    return offline;
+  }
+
   /** The mode of the backend named {@code name}. */
   public Mode mode(String name) {
     return offline.getOrDefault(name, Mode.ONLINE);

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.ToIntFunction;
 
 /**
  * Chooses the replica a read goes to: among the replicas eligible at a lag limit, the one with
@@ -23,17 +22,20 @@ import java.util.function.ToIntFunction;
  *
  * <p><b>Choice</b>: the eligible replica with the smallest {@code (outstanding + 1) / weight},
  * i.e. the one this read would load least; a weight of 0 or less takes the replica out of reads.
- * Ties are broken by rotating with a caller-given number, so idle replicas share the reads.
+ * Ties are broken with a caller-given number (random), so idle replicas share the reads.
  *
  * <p>The static methods are pure functions of their arguments. An instance holds what routers
- * share: the weights from the configuration (default 1) and an {@link AtomicInteger} per replica
- * that routers increment when a read is sent and decrement when its answer is complete.
+ * share (the routers of one event loop, see {@code ReadWriteSplit}): the weights from the
+ * configuration (default 1), an {@link AtomicInteger} per replica counting the reads in flight
+ * there, which routers increment when a read is sent and decrement when its answer is complete,
+ * and the candidates of the current snapshot.
  */
 public final class ReplicaSelector {
 
   private final Map<String, Integer> weights;
   private final Map<String, AtomicInteger> outstanding = new ConcurrentHashMap<>();
-  private final AtomicInteger spin = new AtomicInteger();
+  /** The candidates resolved last; replaced when a read finds them out of date. */
+  private volatile ReadCandidates candidates;
 
   /** @param weights weight per backend name; backends not named weigh 1 */
   public ReplicaSelector(Map<String, Integer> weights) {
@@ -49,48 +51,21 @@ public final class ReplicaSelector {
     return weights.getOrDefault(backend, 1);
   }
 
-  /** The replica for a read at lag limit {@code maxLag}, or null when none is eligible. */
-  public BackendStatus select(TopologySnapshot snapshot, Duration maxLag) {
-    return select(snapshot, maxLag, name -> {
-      AtomicInteger n = outstanding.get(name);
-      return n == null ? 0 : n.get();
-    }, this::weight, spin.getAndIncrement());
-  }
-
   /**
-   * The eligible replica at limit {@code maxLag} with the least {@code (outstanding + 1) / weight},
-   * ties broken by {@code tieBreak} (any int; callers rotate it); null when none is eligible.
+   * The replica for a read in {@code snapshot} at lag limit {@code maxLag}, leaving out the
+   * backends named in {@code offline} (an operator's; compared by identity, so pass the same
+   * immutable map while nothing changes); ties broken by {@code tieBreak} (any int; callers vary
+   * it). Null when none is eligible. The candidates are resolved once per snapshot, limit and
+   * offline map ({@link ReadCandidates}); a read at another limit than the last one resolves them
+   * again.
    */
-  public static BackendStatus select(TopologySnapshot snapshot, Duration maxLag,
-      ToIntFunction<String> outstanding, ToIntFunction<String> weight, int tieBreak) {
-    BackendStatus[] best = new BackendStatus[snapshot.backends().size()];
-    int ties = 0;
-    long bestLoad = 0;
-    long bestWeight = 1;
-    for (BackendStatus s : snapshot.backends()) {
-      if (!eligible(s, maxLag, snapshot.hysteresis(), snapshot.maxLag())) {
-        continue;
-      }
-      long w = weight.applyAsInt(s.name());
-      if (w <= 0) {
-        continue;
-      }
-      long load = Math.max(0, outstanding.applyAsInt(s.name())) + 1L;
-      // compare load/w with bestLoad/bestWeight without division
-      long cmp = ties == 0 ? -1 : Long.compare(load * bestWeight, bestLoad * w);
-      if (cmp < 0) {
-        ties = 0;
-        bestLoad = load;
-        bestWeight = w;
-      }
-      if (cmp <= 0) {
-        best[ties++] = s;
-      }
+  public BackendStatus select(TopologySnapshot snapshot, Duration maxLag, Map<String, ?> offline, int tieBreak) {
+    ReadCandidates c = candidates;
+    if (c == null || !c.isFor(snapshot, maxLag, offline)) {
+      c = new ReadCandidates(snapshot, maxLag, offline, this);
+      candidates = c;
     }
-    if (ties == 0) {
-      return null;
-    }
-    return best[Math.floorMod(tieBreak, ties)];
+    return c.choose(tieBreak);
   }
 
   /**

@@ -9,33 +9,32 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ToIntFunction;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.tandem.proxy.route.BackendAvailability;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The replicas the monitor currently finds eligible, chosen by least outstanding requests per
- * weight ({@link ReplicaSelector}). Shared by every session; thread-safe.
+ * weight ({@link ReplicaSelector}). Shared by the sessions of one event loop
+ * ({@link ReadWriteSplit}); thread-safe all the same.
  */
 public final class MonitoredReplicas implements ReplicaChooser {
 
   private final ReplicaMonitor monitor;
   private final ReplicaSelector selector;
   private final Duration defaultMaxLag;
-  private final Map<String, BackendDefinition> byName = new HashMap<>();
-  /** The configured weight, or 0 (no reads) while an operator has the replica offline. */
-  private final ToIntFunction<String> weightNow;
-  private final ToIntFunction<String> outstanding;
+  private final BackendAvailability availability;
+  /** The selector's in-flight counter of each configured backend: a plain map filled once. */
+  private final Map<String, AtomicInteger> inFlight = new HashMap<>();
 
   public MonitoredReplicas(ReplicaMonitor monitor, ReplicaSelector selector, Duration defaultMaxLag,
       List<BackendDefinition> backends, BackendAvailability availability) {
     this.monitor = monitor;
     this.selector = selector;
     this.defaultMaxLag = defaultMaxLag;
-    this.weightNow = name -> availability.online(name) ? selector.weight(name) : 0;
-    this.outstanding = name -> selector.outstanding(name).get();
+    this.availability = availability;
     for (BackendDefinition b : backends) {
-      byName.put(b.name(), b);
+      inFlight.put(b.name(), selector.outstanding(b.name()));
     }
   }
 
@@ -43,9 +42,9 @@ public final class MonitoredReplicas implements ReplicaChooser {
   public BackendDefinition choose(Duration maxLag) {
     // ties between equally loaded replicas are broken at random: a rotating counter would
     // fall into step with sessions that make an even number of reads
-    BackendStatus chosen = ReplicaSelector.select(monitor.snapshot(), maxLag != null ? maxLag : defaultMaxLag,
-        outstanding, weightNow, ThreadLocalRandom.current().nextInt());
-    return chosen == null ? null : byName.get(chosen.name());
+    BackendStatus chosen = selector.select(monitor.snapshot(), maxLag != null ? maxLag : defaultMaxLag,
+        availability.offline(), ThreadLocalRandom.current().nextInt());
+    return chosen == null ? null : chosen.backend();
   }
 
   @Override
@@ -56,11 +55,16 @@ public final class MonitoredReplicas implements ReplicaChooser {
 
   @Override
   public void started(BackendDefinition backend) {
-    selector.outstanding(backend.name()).incrementAndGet();
+    inFlight(backend).incrementAndGet();
   }
 
   @Override
   public void finished(BackendDefinition backend) {
-    selector.outstanding(backend.name()).decrementAndGet();
+    inFlight(backend).decrementAndGet();
+  }
+
+  private AtomicInteger inFlight(BackendDefinition backend) {
+    AtomicInteger count = inFlight.get(backend.name());
+    return count != null ? count : selector.outstanding(backend.name());
   }
 }

@@ -14,8 +14,8 @@ import java.util.function.Function;
 
 /**
  * Read/write splitting for a whole proxy: one statement classifier (with its digest cache), one
- * replica selector on the monitor's snapshots shared by every session, and a
- * {@link ReadWriteSplitRouter} per session. The monitor belongs to the caller (it runs in every
+ * replica selector on the monitor's snapshots per event loop, and a {@link ReadWriteSplitRouter}
+ * per session. The monitor belongs to the caller (it runs in every
  * routing mode, for the failover controller too).
  */
 public final class ReadWriteSplit implements RouterFactory {
@@ -25,7 +25,14 @@ public final class ReadWriteSplit implements RouterFactory {
 
   private final StatementClassifier classifier = new StatementClassifier(CLASSIFIER_CACHE_SIZE);
   private final ReplicaMonitor monitor;
-  private final ReplicaChooser replicas;
+  /**
+   * One replica chooser per thread that starts sessions: the event loops, where a session's router
+   * runs for its whole life. The sessions of a loop balance their reads by the reads in flight
+   * from that loop, so nothing written on a read is shared between loops (counters shared by all
+   * loops cost two contended cache lines per read); the loops get sessions in turn, so the
+   * replicas' loads even out all the same.
+   */
+  private final ThreadLocal<ReplicaChooser> replicas;
   private final WriterRole writer;
   private volatile Function<String, UserRoutePolicy> policies;
   private final RoutingCounters counters = new RoutingCounters();
@@ -47,8 +54,8 @@ public final class ReadWriteSplit implements RouterFactory {
       Map<String, Integer> weights, Function<String, UserRoutePolicy> policies, BackendAvailability availability) {
     this.monitor = monitor;
     Duration maxLag = monitor.settings().maxReplicationLag();
-    this.replicas = new MonitoredReplicas(monitor, new ReplicaSelector(weights), maxLag, settings.backends(),
-        availability);
+    this.replicas = ThreadLocal.withInitial(() -> new MonitoredReplicas(monitor, new ReplicaSelector(weights), maxLag,
+        settings.backends(), availability));
     this.writer = writer;
     this.policies = policies;
   }
@@ -63,7 +70,7 @@ public final class ReadWriteSplit implements RouterFactory {
 
   @Override
   public SessionRouter newSession(String user) {
-    return new ReadWriteSplitRouter(classifier, replicas, writer, policies.apply(user), counters);
+    return new ReadWriteSplitRouter(classifier, replicas.get(), writer, policies.apply(user), counters);
   }
 
   /** What the sessions' routers did so far. */

@@ -379,7 +379,9 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     replicas.finished(route.backend());
     counters.ran(route.backend());
     previous = route.backend(); // where it finally ran (a read-your-writes wait may have moved it)
-    boolean onWriter = route.toWriter() || writer.isWriter(route.backend());
+    // a replica is never the writer (failover promotes masters only): no look at the writer's name
+    boolean onWriter = route.toWriter()
+        || (route.backend().role() != BackendDefinition.Role.REPLICA && writer.isWriter(route.backend()));
     if (t != null && t.kind() == StatementKind.BEGIN_READ_ONLY && (failed || onWriter)) {
       transactionReplica = null;
     }

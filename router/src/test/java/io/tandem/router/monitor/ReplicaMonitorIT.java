@@ -113,7 +113,7 @@ class ReplicaMonitorIT {
     assertThat(one("r2", "SELECT master_server_id FROM tandem.heartbeat WHERE id = 1")).isEqualTo("1");
 
     ReplicaSelector selector = new ReplicaSelector(Map.of());
-    assertThat(selector.select(s, LIMIT).name()).isIn("r1", "r2");
+    assertThat(selector.select(s, LIMIT, Map.of(), 0).name()).isIn("r1", "r2");
 
     // steady state: ten more checks, not one more log line
     logLines.list.clear();
@@ -137,7 +137,7 @@ class ReplicaMonitorIT {
     assertThat(s.status("r1").sqlRunning()).isFalse();
     assertThat(s.status("r1").ioRunning()).isTrue();
     assertThat(s.status("r2").eligible()).as("r2 unaffected").isTrue();
-    assertThat(new ReplicaSelector(Map.of()).select(s, LIMIT).name()).isEqualTo("r2");
+    assertThat(new ReplicaSelector(Map.of()).select(s, LIMIT, Map.of(), 0).name()).isEqualTo("r2");
 
     // the heartbeat stopped advancing on r1: its lag follows the clock
     s = awaitSnapshot("r1 lag over 1 s", Duration.ofSeconds(3), stopped,
@@ -214,7 +214,7 @@ class ReplicaMonitorIT {
       assertThat(s.status("r1").lag()).isBetween(oneSecond, Duration.ofSeconds(5));
       ReplicaSelector selector = new ReplicaSelector(Map.of());
       for (int i = 0; i < 10; i++) {
-        assertThat(selector.select(s, oneSecond).name()).isEqualTo("r2");
+        assertThat(selector.select(s, oneSecond, Map.of(), i).name()).isEqualTo("r2");
       }
     } finally {
       exec("r1", "STOP SLAVE", "CHANGE MASTER TO MASTER_DELAY = 0", "START SLAVE");
@@ -239,7 +239,7 @@ class ReplicaMonitorIT {
     assertThat(r2.lastError()).isNotBlank();
     assertThat(s.status("r1").eligible()).isTrue();
     assertThat(s.status("m1").reachable()).isTrue();
-    assertThat(new ReplicaSelector(Map.of()).select(s, LIMIT).name()).isEqualTo("r1");
+    assertThat(new ReplicaSelector(Map.of()).select(s, LIMIT, Map.of(), 0).name()).isEqualTo("r1");
     Thread.sleep(1500); // a few failed reconnections: back-off, still one log line
     // (a late line about r1 from the test before may be there too: only r2's lines count)
     assertThat(lines().stream().filter(l -> l.startsWith("r2"))).hasSize(1)

@@ -46,8 +46,9 @@ class ReplicaSelectorTest {
 
   private static BackendStatus select(TopologySnapshot s, Map<String, Integer> outstanding, Map<String, Integer> weights,
       int tieBreak) {
-    return ReplicaSelector.select(s, LIMIT, n -> outstanding.getOrDefault(n, 0), n -> weights.getOrDefault(n, 1),
-        tieBreak);
+    ReplicaSelector selector = new ReplicaSelector(weights);
+    outstanding.forEach((name, n) -> selector.outstanding(name).set(n));
+    return selector.select(s, LIMIT, Map.of(), tieBreak);
   }
 
   @Test
@@ -142,7 +143,7 @@ class ReplicaSelectorTest {
     for (int i = 0; i < 4; i++) {
       assertThat(select(s, Map.of("r2", 50), Map.of(), i).name()).isEqualTo("r2");
     }
-    assertThat(ReplicaSelector.select(s, Duration.ofSeconds(5), n -> 0, n -> 1, 0)).isNotNull();
+    assertThat(new ReplicaSelector(Map.of()).select(s, Duration.ofSeconds(5), Map.of(), 0)).isNotNull();
   }
 
   @Test
@@ -152,7 +153,7 @@ class ReplicaSelectorTest {
     Map<String, Integer> picks = new HashMap<>();
     List<BackendStatus> held = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      BackendStatus b = selector.select(s, LIMIT);
+      BackendStatus b = selector.select(s, LIMIT, Map.of(), i);
       selector.outstanding(b.name()).incrementAndGet();
       held.add(b);
       picks.merge(b.name(), 1, Integer::sum);
@@ -163,5 +164,33 @@ class ReplicaSelectorTest {
     }
     assertThat(selector.outstanding("r1").get()).isZero();
     assertThat(selector.weight("r1")).isEqualTo(1);
+  }
+
+  @Test
+  void candidatesFollowTheSnapshotTheLimitAndTheOfflineMap() {
+    ReplicaSelector selector = new ReplicaSelector(Map.of());
+    TopologySnapshot both = snapshot(replica("r1", 10, false), replica("r2", 600, false));
+    TopologySnapshot r1Lagging = snapshot(replica("r1", 3000, true), replica("r2", 600, false));
+    selector.outstanding("r2").set(5);
+    assertThat(selector.select(both, LIMIT, Map.of(), 0).name()).isEqualTo("r1");
+    assertThat(selector.select(r1Lagging, LIMIT, Map.of(), 0).name()).as("the next snapshot").isEqualTo("r2");
+    assertThat(selector.select(both, ms(500), Map.of(), 0).name()).as("a limit r2 is over").isEqualTo("r1");
+    assertThat(selector.select(both, LIMIT, Map.of("r1", "offline"), 0).name()).as("r1 offline").isEqualTo("r2");
+    assertThat(selector.select(both, LIMIT, Map.of("r1", "offline", "r2", "offline"), 0)).isNull();
+    assertThat(selector.select(both, LIMIT, Map.of(), 0).name()).as("back online").isEqualTo("r1");
+    selector.outstanding("r1").set(9);
+    assertThat(selector.select(both, LIMIT, Map.of(), 0).name()).as("counters read on every read").isEqualTo("r2");
+  }
+
+  @Test
+  void tiesAreSharedWhenOthersAreBusier() {
+    ReplicaSelector selector = new ReplicaSelector(Map.of());
+    TopologySnapshot s = snapshot(replica("r1", 10, false), replica("r2", 20, false), replica("r3", 30, false));
+    selector.outstanding("r1").set(4);
+    Set<String> chosen = new HashSet<>();
+    for (int i = -3; i < 3; i++) {
+      chosen.add(selector.select(s, LIMIT, Map.of(), i).name());
+    }
+    assertThat(chosen).containsExactlyInAnyOrder("r2", "r3");
   }
 }
