@@ -5,8 +5,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.tandem.proxy.config.ClientLimits;
 import io.tandem.proxy.frontend.SessionOpener;
 import io.tandem.proxy.protocol.Capabilities;
 import io.tandem.proxy.protocol.CommandCode;
@@ -19,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client of the admin port after login: COM_QUERY runs an admin command (on the admin
@@ -44,7 +48,11 @@ final class AdminSession extends ChannelInboundHandlerAdapter implements Session
   }
 
   @Override
-  public void started() { }
+  public void started(ClientLimits limits) {
+    ChannelPipeline pipeline = client.channel().pipeline();
+    pipeline.addBefore(pipeline.context(PacketDecoder.class).name(), "timeouts",
+        new IdleStateHandler(limits.readTimeout().toMillis(), 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+  }
 
   @Override
   public void abandoned() { }

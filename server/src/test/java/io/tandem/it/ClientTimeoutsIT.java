@@ -78,6 +78,23 @@ class ClientTimeoutsIT {
   }
 
   @Test
+  @Order(2)
+  void aSlowPacketThatKeepsComingIsNotCutByTheReadTimeout() throws Exception {
+    try (RawClient c = new RawClient(topology.port())) {
+      assertThat(c.login("app", "app", "app").isOk()).isTrue();
+      byte[] sql = "SELECT 'slow'".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      c.sendRaw(new byte[] {(byte) (sql.length + 1), 0, 0, 0, 3});
+      // a byte every 0.4 s: the packet takes 5 s to arrive, more than twice read_timeout (2 s)
+      for (byte b : sql) {
+        Thread.sleep(400);
+        c.sendRaw(new byte[] {b});
+      }
+      RawClient.Packet answer = c.readPacket();
+      assertThat(answer.isError()).as("answered, not cut: %s", answer).isFalse();
+    }
+  }
+
+  @Test
   @Order(3)
   void anIdleClientIsClosedAfterTheIdleTimeoutButALongQueryIsNot() throws Exception {
     try (Connection c = DriverManager.getConnection(topology.mysqlUrl(""))) {

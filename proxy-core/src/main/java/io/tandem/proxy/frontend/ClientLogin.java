@@ -5,11 +5,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tandem.proxy.auth.Scramble;
 import io.tandem.proxy.backend.BackendCredentials;
-import io.tandem.proxy.config.ClientLimits;
 import io.tandem.proxy.config.UserAccount;
 import io.tandem.proxy.metrics.ProxyMetrics;
 import io.tandem.proxy.protocol.Capabilities;
@@ -190,11 +188,8 @@ public final class ClientLogin extends ChannelInboundHandlerAdapter implements A
     loginTimer.cancel(false);
     context.throttle.succeeded(clientAddress());
     context.metrics.clientAccepted();
-    ClientLimits limits = context.limits();
-    ctx.pipeline().addBefore(ctx.pipeline().context(PacketDecoder.class).name(), "timeouts", new IdleStateHandler(limits.readTimeout().toMillis(), 0,
-        limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
     ctx.pipeline().replace(this, "session", session);
-    session.started();
+    session.started(context.limits());
     ctx.writeAndFlush(Packets.ok(ctx.alloc(), okSequence, ServerStatus.AUTOCOMMIT));
     connectionId = -1; // the session owns the registry slot now
     List<ByteBuf> early = pipelined;

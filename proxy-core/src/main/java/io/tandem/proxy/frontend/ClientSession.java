@@ -5,12 +5,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.tandem.proxy.backend.BackendConnection;
 import io.tandem.proxy.backend.BackendCredentials;
 import io.tandem.proxy.backend.ResponseSink;
 import io.tandem.proxy.config.BackendDefinition;
+import io.tandem.proxy.config.ClientLimits;
 import io.tandem.proxy.metrics.BackendMeter;
 import io.tandem.proxy.metrics.ProxyMetrics;
 import io.tandem.proxy.protocol.Capabilities;
@@ -118,6 +117,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /** The client is sending a file for LOAD DATA LOCAL INFILE: its frames go to the backend as they are. */
   private boolean localInfile;
   private boolean closing;
+  /** Read and idle timeouts; from {@link #started}. */
+  private ClientTimeouts timeouts;
   /** The COM_CHANGE_USER whose authentication is under way, or null. */
   private ChangeUser changeUser;
   /** When the session logged in (wall clock, for operators). */
@@ -190,8 +191,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   }
 
   @Override
-  public void started() {
+  public void started(ClientLimits limits) {
     context.registry.register(connectionId, this);
+    timeouts = new ClientTimeouts(limits);
+    timeouts.start(client.eventLoop(), this::checkTimeouts);
   }
 
   @Override
@@ -856,6 +859,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       return;
     }
     closing = true;
+    if (timeouts != null) {
+      timeouts.stop();
+    }
     assembler.release();
     queue.forEach(ClientCommand::release);
     queue.clear();
@@ -871,21 +877,23 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   /**
    * {@code listen.read_timeout}: a client that stopped in the middle of a packet, of a multi-packet
    * command or of a LOCAL INFILE upload is disconnected with ERR 1159. {@code listen.idle_timeout}:
-   * a client idle between commands is disconnected with ERR 4031, as MySQL 8 does for
-   * {@code wait_timeout}. A command running on a backend is never cut.
+   * a client idle between commands (nothing sent since its last answer) is disconnected with
+   * ERR 4031, as MySQL 8 does for {@code wait_timeout}. A command running on a backend is never
+   * cut. Run by {@link ClientTimeouts} every quarter of the shorter timeout.
    */
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (!(event instanceof IdleStateEvent idle) || closing) {
-      ctx.fireUserEventTriggered(event);
+  private void checkTimeouts() {
+    if (closing) {
       return;
     }
-    PacketDecoder decoder = ctx.pipeline().get(PacketDecoder.class);
+    PacketDecoder decoder = client.pipeline().get(PacketDecoder.class);
+    long now = System.nanoTime();
+    long quiet = timeouts.quietFor(decoder != null ? decoder.progress() : 0, now);
     boolean midPacket = (decoder != null && decoder.hasPartialFrame()) || assembler.inProgress() || localInfile
         || changeUser != null;
-    if (idle.state() == IdleState.READER_IDLE && midPacket) {
+    if (midPacket && timeouts.readExpired(quiet)) {
       fatal(ErrorCode.NET_READ_INTERRUPTED, "Got timeout reading communication packets", 0);
-    } else if (idle.state() == IdleState.ALL_IDLE && !midPacket && current == null && queue.isEmpty()) {
+    } else if (!midPacket && current == null && queue.isEmpty()
+        && timeouts.idleExpired(commandEndedAt != 0 ? Math.min(quiet, now - commandEndedAt) : quiet)) {
       fatal(ErrorCode.CLIENT_INTERACTION_TIMEOUT,
           "The client was disconnected by the server because of inactivity", 0);
     }

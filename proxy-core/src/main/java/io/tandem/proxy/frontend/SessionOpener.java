@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandler;
 import io.netty.util.concurrent.Future;
 import io.tandem.proxy.backend.BackendCredentials;
+import io.tandem.proxy.config.ClientLimits;
 import io.tandem.proxy.config.UserAccount;
 
 /**
@@ -29,8 +30,9 @@ public interface SessionOpener {
     /**
      * The login's OK is on its way and the handler is in the pipeline: the connection slot is the
      * session's now (it must free it with {@link ConnectionRegistry#closed} when the client leaves).
+     * The session keeps the {@code limits}' read and idle timeouts from now on.
      */
-    void started();
+    void started(ClientLimits limits);
 
     /** The client left before the session started: give back what the session holds. */
     void abandoned();

@@ -15,6 +15,8 @@ import java.util.List;
 public final class PacketDecoder extends ByteToMessageDecoder {
 
   private int maxPayload = Packets.MAX_PAYLOAD;
+  /** Calls of {@link #decode}: changes whenever bytes arrived. */
+  private int decodes;
 
   /** Frames announcing a longer payload fail with {@link FrameTooLongException} (e.g. at login). */
   public PacketDecoder maxPayload(int maxPayload) {
@@ -39,11 +41,20 @@ public final class PacketDecoder extends ByteToMessageDecoder {
   }
 
   /**
+   * A counter that moves whenever bytes arrive, frame complete or not: a read timeout watches it
+   * instead of a clock read on every read. Compare for change only (it wraps).
+   */
+  public int progress() {
+    return decodes;
+  }
+
+  /**
    * Decodes one frame per call (the base class calls again while bytes remain), so a handler
    * that sees a frame can still take the bytes behind it ({@link #takeBuffered()}).
    */
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    decodes++;
     if (in.readableBytes() < Packets.HEADER_SIZE) {
       return;
     }
