@@ -20,10 +20,15 @@
 #
 #   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--rounds R] [--base-port P] [--port N]
 #                         [--test oltp_point_select|oltp_read_only|...] [--ps-mode auto|disable]
-#                         [--proxies "metrics-on metrics-off master-only multiplex-off"]
+#                         [--proxies "metrics-on metrics-off master-only multiplex-off"] [--baseline REV]
 #
 # --proxies: which of the four extra proxies to start (fewer JVMs share the cores; an on/off
 # comparison runs only when both of its proxies are started).
+#
+# --baseline REV: builds git revision REV in a worktree and runs each extra proxy a second time from
+# it (named mode@base, same config), then compares each pair in alternating rounds: what the
+# working tree's build changes against REV, proxy CPU per query and throughput. Two proxies of one
+# build measure 0.0 ± 0.4 µs apart this way (8 rounds), so a change of 1 µs or more shows.
 #
 # --ps-mode disable: sysbench sends its statements as text (COM_QUERY) instead of binary prepared
 # statements, which keep a session on its server connections: with text statements every
@@ -42,6 +47,7 @@ HAPROXY_PORT=16034
 TEST=oltp_point_select
 PS_MODE=auto
 EXTRA_PROXIES="metrics-on metrics-off master-only multiplex-off"
+BASELINE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --time) TIME="$2"; shift 2 ;;
@@ -52,7 +58,8 @@ while [[ $# -gt 0 ]]; do
     --test) TEST="$2"; shift 2 ;;
     --ps-mode) PS_MODE="$2"; shift 2 ;;
     --proxies) EXTRA_PROXIES="$2"; shift 2 ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    --baseline) BASELINE="$2"; shift 2 ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -64,31 +71,47 @@ CONFIG="$WORK/sandbox/tandem.yaml"
 declare -A MPORT=([metrics-on]=$((PROXY_PORT + 2)) [metrics-off]=$((PROXY_PORT + 3)) [master-only]=$((PROXY_PORT + 4))
   [multiplex-off]=$((PROXY_PORT + 5)))
 declare -A PID=([tandem]=$SANDBOX_PID) # bin/tandem execs the JVM: the sandbox's pid is the proxy's
-for mode in $EXTRA_PROXIES; do
-  file="$WORK/sandbox/tandem-$mode.yaml" # next to the original: relative paths resolve the same
+declare -A HOME_OF=() # proxy name -> the checkout whose bin/tandem runs it
+PROXIES="$EXTRA_PROXIES"
+for mode in $EXTRA_PROXIES; do HOME_OF[$mode]=$ROOT; done
+if [[ -n "$BASELINE" ]]; then
+  echo "building $BASELINE for the mode@base proxies ..."
+  git -C "$ROOT" worktree add -q --detach "$WORK/baseline" "$BASELINE"
+  trap 'cleanup; git -C "$ROOT" worktree prune' EXIT
+  (cd "$WORK/baseline" && ./mvnw -q -B package -DskipTests) > "$WORK/baseline-build.log" 2>&1 || {
+    cat "$WORK/baseline-build.log" >&2; echo "could not build $BASELINE" >&2; exit 1; }
+  for mode in $EXTRA_PROXIES; do
+    PROXIES="$PROXIES $mode@base"
+    MPORT[$mode@base]=$((MPORT[$mode] + 10))
+    HOME_OF[$mode@base]=$WORK/baseline
+  done
+fi
+for name in $PROXIES; do
+  mode=${name%@base}
+  file="$WORK/sandbox/tandem-$name.yaml" # next to the original: relative paths resolve the same
   enabled=$([[ $mode == metrics-off ]] && echo false || echo true)
   split=$([[ $mode == master-only ]] && echo false || echo true)
   multiplexing=$([[ $mode == multiplex-off ]] && echo false || echo true)
-  sed -e "/^listen:/,/^[a-z]/ s/^  port: [0-9]*\$/  port: ${MPORT[$mode]}/" \
+  sed -e "/^listen:/,/^[a-z]/ s/^  port: [0-9]*\$/  port: ${MPORT[$name]}/" \
       -e "/^metrics:/,/^[a-z]/ s/^  enabled: .*/  enabled: $enabled/" \
       -e "/^pool:/,/^[a-z]/ s/^  multiplexing: .*/  multiplexing: $multiplexing/" \
       -e "s/^  read_write_split: .*/  read_write_split: $split/" \
       -e "s/^  automatic: true\$/  automatic: false/" \
-      -e "s/^  journal: .*/  journal: tandem-failover-$mode.journal/" "$CONFIG" > "$file"
-  for want in "  port: ${MPORT[$mode]}" "  enabled: $enabled" "  read_write_split: $split" "  automatic: false" \
+      -e "s/^  journal: .*/  journal: tandem-failover-$name.journal/" "$CONFIG" > "$file"
+  for want in "  port: ${MPORT[$name]}" "  enabled: $enabled" "  read_write_split: $split" "  automatic: false" \
       "  multiplexing: $multiplexing"; do
     [[ $(grep -c "^$want\b" "$file") == 1 ]] || {
       echo "could not set '$want' in a copy of $CONFIG:" >&2; cat "$CONFIG" >&2; exit 1; }
   done
-  "$ROOT/bin/tandem" run -c "$file" > "$WORK/proxy-$mode.log" 2>&1 &
-  PID[$mode]=$!
+  "${HOME_OF[$name]}/bin/tandem" run -c "$file" > "$WORK/proxy-$name.log" 2>&1 &
+  PID[$name]=$!
   EXTRA_PIDS+=($!)
 done
-for mode in $EXTRA_PROXIES; do
+for name in $PROXIES; do
   for i in $(seq 1 120); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/${MPORT[$mode]}") 2>/dev/null; then break; fi
-    kill -0 "${PID[$mode]}" 2>/dev/null && ((i < 120)) || {
-      cat "$WORK/proxy-$mode.log" >&2; echo "the $mode proxy did not start" >&2; exit 1; }
+    if (exec 3<>"/dev/tcp/127.0.0.1/${MPORT[$name]}") 2>/dev/null; then break; fi
+    kill -0 "${PID[$name]}" 2>/dev/null && ((i < 120)) || {
+      cat "$WORK/proxy-$name.log" >&2; echo "the $name proxy did not start" >&2; exit 1; }
     sleep 0.5
   done
 done
@@ -113,7 +136,7 @@ jit_spent() { # "tid ticks" lines before, after -> ticks the compiler threads sp
 }
 
 TARGETS="direct:$BASE_PORT tandem:$PROXY_PORT"
-for mode in $EXTRA_PROXIES; do TARGETS="$TARGETS $mode:${MPORT[$mode]}"; done
+for name in $PROXIES; do TARGETS="$TARGETS $name:${MPORT[$name]}"; done
 if command -v haproxy >/dev/null; then
   cat > "$WORK/haproxy.cfg" <<CFG
 global
@@ -150,14 +173,14 @@ port_of() { # proxy name -> its port
 }
 
 echo "warm-up ..."
-for mode in tandem $EXTRA_PROXIES; do
+for mode in tandem $PROXIES; do
   # the hot path is compiled by then; what the JIT still compiles later is left out (jit_spent)
   "${SB[@]}" --mysql-port="$(port_of "$mode")" --threads=8 --time=15 "$TEST" run >/dev/null 2>&1
 done
 
 # idle CPU of each proxy (monitor, failover controller, metrics), subtracted from what a run costs
 declare -A IDLE_U IDLE_S IDLE_J
-MEASURED="tandem $EXTRA_PROXIES ${PID[haproxy]:+haproxy}"
+MEASURED="tandem $PROXIES ${PID[haproxy]:+haproxy}"
 for name in $MEASURED; do
   read -r IDLE_U[$name] IDLE_S[$name] < <(cpu_ticks "${PID[$name]}")
   IDLE_J[$name]=$(jit_ticks "${PID[$name]}")
@@ -193,7 +216,7 @@ measure() {
   echo "$qps $avg $total $cpu $user"
 }
 
-printf '\n%-12s %-8s %12s %12s %10s %14s %14s %10s\n' target threads "queries/s" "avg ms" "x direct" "added µs/query" \
+printf '\n%-18s %-8s %12s %12s %10s %14s %14s %10s\n' target threads "queries/s" "avg ms" "x direct" "added µs/query" \
   "proxy CPU µs/q" "of it user"
 declare -A QPS AVG
 for t in $THREADS; do
@@ -204,7 +227,7 @@ for t in $THREADS; do
     ratio=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" 'BEGIN {printf "%.2f", a / b}')
     # time per query seen by one client thread: threads / throughput
     added=$(awk -v a="$qps" -v b="${QPS[direct:$t]}" -v n="$t" 'BEGIN {printf "%.1f", n * 1e6 / a - n * 1e6 / b}')
-    printf '%-12s %-8s %12s %12s %10s %14s %14s %10s\n' "$name" "$t" "$qps" "$avg" "$ratio" "$added" "$cpu" "$user"
+    printf '%-18s %-8s %12s %12s %10s %14s %14s %10s\n' "$name" "$t" "$qps" "$avg" "$ratio" "$added" "$cpu" "$user"
   done
 done
 
@@ -215,7 +238,7 @@ mean() { # sum over the rounds -> mean, one decimal
   awk -v a="$1" -v n="$ROUNDS" 'BEGIN {printf "%.1f", a / n}'
 }
 running() { # proxy name -> whether it was started
-  [[ " $EXTRA_PROXIES " == *" $1 "* || ($1 == haproxy && -n "${PID[haproxy]:-}") ]]
+  [[ " $PROXIES " == *" $1 "* || ($1 == haproxy && -n "${PID[haproxy]:-}") ]]
 }
 compare() { # label on-proxy off-proxy
   local label=$1 on=$2 off=$3
@@ -248,6 +271,9 @@ compare() { # label on-proxy off-proxy
   done
 }
 compare splitting metrics-on master-only
+if [[ -n "$BASELINE" ]]; then
+  for mode in $EXTRA_PROXIES; do compare "build (this checkout vs $BASELINE)" "$mode" "$mode@base"; done
+fi
 compare metrics metrics-on metrics-off
 compare multiplexing metrics-on multiplex-off
 compare relaying master-only haproxy
