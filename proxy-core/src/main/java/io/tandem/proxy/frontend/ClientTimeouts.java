@@ -18,9 +18,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientTimeouts {
 
+  /** Zero: never (the config refuses it; {@link ClientLimits} itself does not). */
   private final long readNanos;
   /** Zero: never. */
   private final long idleNanos;
+  /** Zero: no timeout to keep, no check runs. */
   private final long intervalNanos;
   private ScheduledFuture<?> checks;
   private int progressSeen;
@@ -29,13 +31,16 @@ final class ClientTimeouts {
   ClientTimeouts(ClientLimits limits) {
     readNanos = limits.readTimeout().toNanos();
     idleNanos = limits.idleTimeout().toNanos();
-    long shorter = idleNanos > 0 ? Math.min(readNanos, idleNanos) : readNanos;
-    intervalNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), shorter / 4);
+    long shorter = readNanos <= 0 ? idleNanos : idleNanos <= 0 ? readNanos : Math.min(readNanos, idleNanos);
+    intervalNanos = shorter <= 0 ? 0 : Math.max(TimeUnit.MILLISECONDS.toNanos(10), shorter / 4);
   }
 
   /** Runs {@code check} on {@code loop} every interval from now until {@link #stop()}. */
   void start(EventLoop loop, Runnable check) {
     lastProgress = System.nanoTime();
+    if (intervalNanos == 0) {
+      return;
+    }
     checks = loop.scheduleAtFixedRate(check, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
   }
 
@@ -59,7 +64,7 @@ final class ClientTimeouts {
 
   /** A client stopped in the middle of a packet for {@code quiet} nanoseconds: over read_timeout. */
   boolean readExpired(long quiet) {
-    return quiet >= readNanos;
+    return readNanos > 0 && quiet >= readNanos;
   }
 
   /** A client idle between commands for {@code quiet} nanoseconds: over idle_timeout (if set). */
