@@ -26,9 +26,10 @@
 # comparison runs only when both of its proxies are started).
 #
 # --baseline REV: builds git revision REV in a worktree and runs each extra proxy a second time from
-# it (named mode@base, same config), then compares each pair in alternating rounds: what the
-# working tree's build changes against REV, proxy CPU per query and throughput. Two proxies of one
-# build measure 0.0 ± 0.4 µs apart this way (8 rounds), so a change of 1 µs or more shows.
+# it (named mode@base, same config), then compares each pair in alternating rounds: what this
+# checkout's build (the distribution bin/tandem runs; rebuild it after editing) changes against
+# REV, in proxy CPU per query and throughput. Two proxies of one build measure 0.0 ± 0.4 µs apart
+# this way (8 rounds), so a change of 1 µs or more shows.
 #
 # --ps-mode disable: sysbench sends its statements as text (COM_QUERY) instead of binary prepared
 # statements, which keep a session on its server connections: with text statements every
@@ -59,7 +60,7 @@ while [[ $# -gt 0 ]]; do
     --ps-mode) PS_MODE="$2"; shift 2 ;;
     --proxies) EXTRA_PROXIES="$2"; shift 2 ;;
     --baseline) BASELINE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
