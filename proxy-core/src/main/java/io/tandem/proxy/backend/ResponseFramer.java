@@ -9,9 +9,11 @@ import io.tandem.proxy.protocol.ResponseTracker;
 /**
  * Streams a backend's response bytes to the current {@link ResponseSink} while cutting them into
  * packets for the {@link ResponseTracker}. Runs of whole packets are forwarded as one retained
- * slice of the buffer they arrived in; a packet larger than {@link #INSPECT_LIMIT} is forwarded
- * piece by piece as it arrives (only its first byte is inspected), so memory stays bounded
- * however large rows are. Only a partial header or partial small packet is ever copied.
+ * slice of the buffer they arrived in, or as that buffer itself when the run is all of it (the
+ * common case: a whole answer, or a whole read of a long one, in one read); a packet larger than
+ * {@link #INSPECT_LIMIT} is forwarded piece by piece as it arrives (only its first byte is
+ * inspected), so memory stays bounded however large rows are. Only a partial header or partial
+ * small packet is ever copied.
  */
 final class ResponseFramer extends ChannelInboundHandlerAdapter {
 
@@ -23,6 +25,8 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
   private long passThrough;
   /** The previous packet was 16 MiB - 1 long: this one continues it and is not a packet of its own. */
   private boolean continuation;
+  /** The buffer being framed went to the sink whole: it is no longer this handler's to read or release. */
+  private boolean handedOver;
 
   ResponseFramer(BackendConnection connection) {
     this.connection = connection;
@@ -39,21 +43,26 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
       pending = null;
       in = merged;
     }
+    handedOver = false;
     try {
       frame(in);
     } catch (RuntimeException e) {
       connection.protocolError(e);
     } finally {
-      if (in.isReadable() && connection.isOpen()) {
-        pending = ctx.alloc().buffer(in.readableBytes());
-        pending.writeBytes(in);
+      if (!handedOver) {
+        if (in.isReadable() && connection.isOpen()) {
+          pending = ctx.alloc().buffer(in.readableBytes());
+          pending.writeBytes(in);
+        }
+        in.release();
       }
-      in.release();
     }
   }
 
   private void frame(ByteBuf in) {
-    int runStart = in.readerIndex();
+    int first = in.readerIndex();
+    int end = in.writerIndex();
+    int runStart = first;
     while (in.isReadable()) {
       if (passThrough > 0) {
         int n = (int) Math.min(passThrough, in.readableBytes());
@@ -91,22 +100,37 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
         if (passThrough > 0) {
           throw new IllegalStateException("response ended inside a large packet");
         }
-        forward(in, runStart, in.readerIndex());
-        runStart = in.readerIndex();
+        int runEnd = in.readerIndex();
+        boolean whole = forward(in, first, end, runStart, runEnd);
+        runStart = runEnd;
         if (verdict == ResponseTracker.DONE) {
           connection.responseDone();
         } else {
           connection.localInfileRequested();
         }
+        if (whole) {
+          return; // the sink owns it now (a flush may already have written and released it)
+        }
       }
     }
-    forward(in, runStart, in.readerIndex());
+    forward(in, first, end, runStart, in.readerIndex());
   }
 
-  private void forward(ByteBuf in, int from, int to) {
+  /**
+   * Forwards bytes {@code from}..{@code to} of {@code in}, which holds {@code first}..{@code end}:
+   * all of it is passed on as it is (returns true: ownership passed), a part as a retained slice.
+   */
+  private boolean forward(ByteBuf in, int first, int end, int from, int to) {
+    if (from == first && to == end && to > from) {
+      in.readerIndex(first);
+      handedOver = true;
+      connection.relay(in);
+      return true;
+    }
     if (to > from) {
       connection.relay(in.retainedSlice(from, to - from));
     }
+    return false;
   }
 
   @Override

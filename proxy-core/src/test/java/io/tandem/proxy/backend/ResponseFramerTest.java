@@ -24,7 +24,7 @@ class ResponseFramerTest {
   private static final BackendDefinition M1 = new BackendDefinition("m1", "127.0.0.1", 3306, BackendDefinition.Role.MASTER, 1);
 
   /** Collects what a command's sink receives. */
-  private static final class Collector implements ResponseSink {
+  private static class Collector implements ResponseSink {
     final ByteBuf received = Unpooled.buffer();
     int done;
     int status = -1;
@@ -128,6 +128,29 @@ class ResponseFramerTest {
       ch.finishAndReleaseAll();
     }
     expected.release();
+  }
+
+  @Test
+  void anAnswerInOneReadGoesToTheSinkAsThatRead() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    BackendConnection c = connection(ch);
+    List<ByteBuf> relayed = new ArrayList<>();
+    Collector sink = new Collector() {
+      @Override
+      public void relay(ByteBuf bytes) {
+        relayed.add(bytes.retain());
+        super.relay(bytes);
+      }
+    };
+    c.send(Unpooled.wrappedBuffer(new byte[] {1, 0, 0, 0, CommandCode.QUERY}), CommandCode.QUERY, sink);
+    ((ByteBuf) ch.readOutbound()).release();
+    ByteBuf answer = resultSet(List.of(new byte[] {'a'}, new byte[] {'b'}));
+    ch.writeInbound(answer);
+    assertThat(sink.done).isEqualTo(1);
+    assertThat(relayed).singleElement().isSameAs(answer);
+    assertThat(answer.release()).as("no reference left but the test's").isTrue();
+    sink.received.release();
+    ch.finishAndReleaseAll();
   }
 
   @Test
