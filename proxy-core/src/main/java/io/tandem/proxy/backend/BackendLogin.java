@@ -188,8 +188,8 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
   private void succeed(ChannelHandlerContext ctx) {
     BackendConnection connection = new BackendConnection(ctx.channel(), backend, key,
         greeting.connectionId(), greeting.serverVersion(), schema);
-    ctx.pipeline().remove(PacketDecoder.class);
     ctx.pipeline().replace(this, "relay", new ResponseFramer(connection));
+    ctx.pipeline().remove(PacketDecoder.class); // anything it still holds goes on to the relay
     if (!promise.trySuccess(connection)) {
       connection.close();
     }
