@@ -119,6 +119,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   private boolean closing;
   /** Read and idle timeouts; from {@link #started}. */
   private ClientTimeouts timeouts;
+  /** The client connection's packet decoder (what the timeouts watch), or null if it has none; from {@link #started}. */
+  private PacketDecoder decoder;
   /** The COM_CHANGE_USER whose authentication is under way, or null. */
   private ChangeUser changeUser;
   /** When the session logged in (wall clock, for operators). */
@@ -194,7 +196,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
   public void started(ClientLimits limits) {
     context.registry.register(connectionId, this);
     timeouts = new ClientTimeouts(limits);
-    timeouts.start(client.eventLoop(), this::checkTimeouts);
+    decoder = client.pipeline().get(PacketDecoder.class);
+    timeouts.start(client.eventLoop(), this::checkTimeouts, progress());
   }
 
   @Override
@@ -885,9 +888,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     if (closing) {
       return;
     }
-    PacketDecoder decoder = client.pipeline().get(PacketDecoder.class);
     long now = System.nanoTime();
-    long quiet = timeouts.quietFor(decoder != null ? decoder.progress() : 0, now);
+    long quiet = timeouts.quietFor(progress(), now);
     boolean midPacket = (decoder != null && decoder.hasPartialFrame()) || assembler.inProgress() || localInfile
         || changeUser != null;
     if (midPacket && timeouts.readExpired(quiet)) {
@@ -897,6 +899,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter
       fatal(ErrorCode.CLIENT_INTERACTION_TIMEOUT,
           "The client was disconnected by the server because of inactivity", 0);
     }
+  }
+
+  private int progress() {
+    return decoder != null ? decoder.progress() : 0;
   }
 
   @Override

@@ -35,9 +35,13 @@ final class ClientTimeouts {
     intervalNanos = shorter <= 0 ? 0 : Math.max(TimeUnit.MILLISECONDS.toNanos(10), shorter / 4);
   }
 
-  /** Runs {@code check} on {@code loop} every interval from now until {@link #stop()}. */
-  void start(EventLoop loop, Runnable check) {
+  /**
+   * Runs {@code check} on {@code loop} every interval from now until {@link #stop()}; the client's
+   * last byte counts as now, with the decoder's counter at {@code progress}.
+   */
+  void start(EventLoop loop, Runnable check, int progress) {
     lastProgress = System.nanoTime();
+    progressSeen = progress;
     if (intervalNanos == 0) {
       return;
     }
