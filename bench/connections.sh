@@ -15,7 +15,7 @@
 # during the hold (first after a random 0..S s, then every S s), while the script counts, every
 # 2 s, the server connections user app holds on each of m1, m2, r1, r2 (information_schema.
 # PROCESSLIST, less those user app held before the measured proxy started: the sandbox's own
-# proxy keeps one in its pool) and prints the most it saw per backend against the proxy's
+# proxy keeps in its pool what it opened to create sbtest) and prints the most it saw per backend against the proxy's
 # pool.max_connections_per_backend (--max-per-backend, default 100, written into the measured
 # proxy's config); after the hold every connection (not a sample) runs SELECT 1.
 #
@@ -133,7 +133,7 @@ grep -q "^  port: $PORT\$" "$CONF" && grep -q '^  max_connections: 20000$' "$CON
   { echo "could not rewrite listen.port / listen.max_connections / pool in $SANDBOX_CONF:" >&2; cat "$SANDBOX_CONF" >&2; exit 1; }
 
 # Server connections of user app that the measured proxy does not hold (the sandbox's own proxy
-# keeps the one that created sbtest in its pool): counted before the measured proxy starts, and
+# keeps in its pool what it opened to create sbtest: 2 on m1 in the runs measured): counted before the measured proxy starts, and
 # taken off each reading during the hold, so the cap is checked on the measured proxy's alone.
 OTHERS=""
 for i in 0 1 2 3; do

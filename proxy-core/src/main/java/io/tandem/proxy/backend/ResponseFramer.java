@@ -101,14 +101,14 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
           throw new IllegalStateException("response ended inside a large packet");
         }
         int runEnd = in.readerIndex();
-        boolean whole = forward(in, first, end, runStart, runEnd);
+        forward(in, first, end, runStart, runEnd);
         runStart = runEnd;
         if (verdict == ResponseTracker.DONE) {
           connection.responseDone();
         } else {
           connection.localInfileRequested();
         }
-        if (whole) {
+        if (handedOver) {
           return; // the sink owns it now (a flush may already have written and released it)
         }
       }
@@ -118,19 +118,16 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
 
   /**
    * Forwards bytes {@code from}..{@code to} of {@code in}, which holds {@code first}..{@code end}:
-   * all of it is passed on as it is (returns true: ownership passed), a part as a retained slice.
+   * all of it is passed on as it is (ownership passes: {@link #handedOver}), a part as a retained slice.
    */
-  private boolean forward(ByteBuf in, int first, int end, int from, int to) {
+  private void forward(ByteBuf in, int first, int end, int from, int to) {
     if (from == first && to == end && to > from) {
       in.readerIndex(first);
       handedOver = true;
       connection.relay(in);
-      return true;
-    }
-    if (to > from) {
+    } else if (to > from) {
       connection.relay(in.retainedSlice(from, to - from));
     }
-    return false;
   }
 
   @Override
