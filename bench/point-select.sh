@@ -6,10 +6,17 @@
 # included), as a baseline.
 #
 # Targets: direct (m1), tandem (the sandbox's proxy: read/write split, metrics on, multiplexing
-# on), and four more proxies run from copies of the sandbox's config: metrics-on and metrics-off
+# on), and five more proxies run from copies of the sandbox's config: metrics-on and metrics-off
 # differ only in metrics.enabled (the cost of counting), master-only has read_write_split: false
 # (every statement to m1, nothing parsed: the cost of splitting, in proxy CPU per query),
-# multiplex-off has pool.multiplexing: false (sessions keep their server connections).
+# multiplex-off has pool.multiplexing: false (sessions keep their server connections), and
+# split-on-m1 splits like metrics-on but its two replicas are m1 itself under the replicas' names
+# (m1 replicates from m2, so the monitor finds it an eligible replica): every per-statement step of
+# the splitting path runs (classification, replica choice, counters, copies of the prepared
+# statements on the replica connections, read-your-writes), and the reads land on the server that
+# master-only's reads land on. So split-on-m1 vs master-only measures the splitting path's own CPU,
+# while metrics-on vs master-only also carries what reading from two other servers changes
+# (throughput, hence wake-ups and batching per query).
 #
 # The proxy CPU per query leaves out each proxy's idle CPU (monitor, failover controller), measured
 # over 5 s before the runs, and the CPU of the JVM's JIT compiler threads (a one-off cost that goes
@@ -20,9 +27,10 @@
 #
 #   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--rounds R] [--base-port P] [--port N]
 #                         [--test oltp_point_select|oltp_read_only|...] [--ps-mode auto|disable]
-#                         [--proxies "metrics-on metrics-off master-only multiplex-off"] [--baseline REV]
+#                         [--proxies "metrics-on metrics-off master-only multiplex-off split-on-m1"]
+#                         [--baseline REV]
 #
-# --proxies: which of the four extra proxies to start (fewer JVMs share the cores; an on/off
+# --proxies: which of the five extra proxies to start (fewer JVMs share the cores; an on/off
 # comparison runs only when both of its proxies are started).
 #
 # --baseline REV: builds git revision REV in a worktree and runs each extra proxy a second time from
@@ -47,7 +55,7 @@ PROXY_PORT=16033
 HAPROXY_PORT=16034
 TEST=oltp_point_select
 PS_MODE=auto
-EXTRA_PROXIES="metrics-on metrics-off master-only multiplex-off"
+EXTRA_PROXIES="metrics-on metrics-off master-only multiplex-off split-on-m1"
 BASELINE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -60,7 +68,7 @@ while [[ $# -gt 0 ]]; do
     --ps-mode) PS_MODE="$2"; shift 2 ;;
     --proxies) EXTRA_PROXIES="$2"; shift 2 ;;
     --baseline) BASELINE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +78,7 @@ source "$ROOT/bench/sandbox.sh"
 # split), and master-only (read_write_split: false, metrics on) ---------------------------------
 CONFIG="$WORK/sandbox/tandem.yaml"
 declare -A MPORT=([metrics-on]=$((PROXY_PORT + 2)) [metrics-off]=$((PROXY_PORT + 3)) [master-only]=$((PROXY_PORT + 4))
-  [multiplex-off]=$((PROXY_PORT + 5)))
+  [multiplex-off]=$((PROXY_PORT + 5)) [split-on-m1]=$((PROXY_PORT + 6)))
 declare -A PID=([tandem]=$SANDBOX_PID) # bin/tandem execs the JVM: the sandbox's pid is the proxy's
 declare -A HOME_OF=() # proxy name -> the checkout whose bin/tandem runs it
 PROXIES="$EXTRA_PROXIES"
@@ -93,7 +101,10 @@ for name in $PROXIES; do
   enabled=$([[ $mode == metrics-off ]] && echo false || echo true)
   split=$([[ $mode == master-only ]] && echo false || echo true)
   multiplexing=$([[ $mode == multiplex-off ]] && echo false || echo true)
-  sed -e "/^listen:/,/^[a-z]/ s/^  port: [0-9]*\$/  port: ${MPORT[$name]}/" \
+  replicas_at="" # sed: split-on-m1's replicas at m1's port, the others' as they are
+  [[ $mode == split-on-m1 ]] && replicas_at="/role: replica/ s/port: [0-9]*/port: $BASE_PORT/"
+  sed -e "$replicas_at" \
+      -e "/^listen:/,/^[a-z]/ s/^  port: [0-9]*\$/  port: ${MPORT[$name]}/" \
       -e "/^metrics:/,/^[a-z]/ s/^  enabled: .*/  enabled: $enabled/" \
       -e "/^pool:/,/^[a-z]/ s/^  multiplexing: .*/  multiplexing: $multiplexing/" \
       -e "s/^  read_write_split: .*/  read_write_split: $split/" \
@@ -104,6 +115,9 @@ for name in $PROXIES; do
     [[ $(grep -c "^$want\b" "$file") == 1 ]] || {
       echo "could not set '$want' in a copy of $CONFIG:" >&2; cat "$CONFIG" >&2; exit 1; }
   done
+  if [[ $mode == split-on-m1 ]] && ! grep -q "port: $BASE_PORT, role: replica" "$file"; then
+    echo "could not point the replicas of a copy of $CONFIG at m1:" >&2; cat "$CONFIG" >&2; exit 1
+  fi
   "${HOME_OF[$name]}/bin/tandem" run -c "$file" > "$WORK/proxy-$name.log" 2>&1 &
   PID[$name]=$!
   EXTRA_PIDS+=($!)
@@ -272,6 +286,10 @@ compare() { # label on-proxy off-proxy
   done
 }
 compare splitting metrics-on master-only
+if running split-on-m1 && ! grep -q "r1: eligible" "$WORK/proxy-split-on-m1.log"; then
+  echo "split-on-m1: the monitor never found m1 an eligible replica (its reads ran as master-only's)" >&2
+fi
+compare "splitting path, one server" split-on-m1 master-only
 if [[ -n "$BASELINE" ]]; then
   for mode in $EXTRA_PROXIES; do compare "build (this checkout vs $BASELINE)" "$mode" "$mode@base"; done
 fi

@@ -6,9 +6,7 @@ import io.tandem.router.monitor.BackendStatus;
 import io.tandem.router.monitor.ReplicaMonitor;
 import io.tandem.router.monitor.ReplicaSelector;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.tandem.proxy.route.BackendAvailability;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,8 +22,13 @@ public final class MonitoredReplicas implements ReplicaChooser {
   private final ReplicaSelector selector;
   private final Duration defaultMaxLag;
   private final BackendAvailability availability;
-  /** The selector's in-flight counter of each configured backend: a plain map filled once. */
-  private final Map<String, AtomicInteger> inFlight = new HashMap<>();
+  /**
+   * The configured backends and the selector's in-flight counter of each, in configuration order:
+   * a route's backend is one of these objects, so a start or finish finds its counter by identity
+   * among a few entries, without hashing its name.
+   */
+  private final BackendDefinition[] configured;
+  private final AtomicInteger[] inFlight;
 
   public MonitoredReplicas(ReplicaMonitor monitor, ReplicaSelector selector, Duration defaultMaxLag,
       List<BackendDefinition> backends, BackendAvailability availability) {
@@ -33,8 +36,10 @@ public final class MonitoredReplicas implements ReplicaChooser {
     this.selector = selector;
     this.defaultMaxLag = defaultMaxLag;
     this.availability = availability;
-    for (BackendDefinition b : backends) {
-      inFlight.put(b.name(), selector.outstanding(b.name()));
+    configured = backends.toArray(new BackendDefinition[0]);
+    inFlight = new AtomicInteger[configured.length];
+    for (int i = 0; i < configured.length; i++) {
+      inFlight[i] = selector.outstanding(configured[i].name());
     }
   }
 
@@ -63,8 +68,13 @@ public final class MonitoredReplicas implements ReplicaChooser {
     inFlight(backend).decrementAndGet();
   }
 
+  /** The counter of {@code backend}: found by identity, else (a definition not configured here) by name. */
   private AtomicInteger inFlight(BackendDefinition backend) {
-    AtomicInteger count = inFlight.get(backend.name());
-    return count != null ? count : selector.outstanding(backend.name());
+    for (int i = 0; i < configured.length; i++) {
+      if (configured[i] == backend) {
+        return inFlight[i];
+      }
+    }
+    return selector.outstanding(backend.name());
   }
 }

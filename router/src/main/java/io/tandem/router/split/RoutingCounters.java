@@ -1,6 +1,7 @@
 package io.tandem.router.split;
 
 import io.tandem.proxy.config.BackendDefinition;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +15,16 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RoutingCounters {
 
   private final Map<String, LongAdder> commands = new ConcurrentHashMap<>();
+  /**
+   * The backends counted so far and their counters (those of {@link #commands}), found by identity
+   * on the routing path: a few entries to compare instead of a name to hash. Replaced, never
+   * changed, under this object's lock; at most {@link #MAX_SLOTS} (a reload's new definitions of
+   * the same backends are added until then, and counted through the map after).
+   */
+  private volatile Slot[] slots = new Slot[0];
+  private static final int MAX_SLOTS = 32;
+
+  private record Slot(BackendDefinition backend, LongAdder count) {}
   private final LongAdder noReplicaMaster = new LongAdder();
   private final LongAdder noReplicaRefused = new LongAdder();
   private final LongAdder waitsReached = new LongAdder();
@@ -22,11 +33,28 @@ public final class RoutingCounters {
 
   /** A command ran on {@code backend} (counted when it finished, wherever it finally ran). */
   void ran(BackendDefinition backend) {
-    LongAdder count = commands.get(backend.name());
-    if (count == null) {
-      count = commands.computeIfAbsent(backend.name(), k -> new LongAdder());
+    for (Slot slot : slots) {
+      if (slot.backend == backend) {
+        slot.count.increment();
+        return;
+      }
     }
-    count.increment();
+    counter(backend).increment();
+  }
+
+  private synchronized LongAdder counter(BackendDefinition backend) {
+    LongAdder count = commands.computeIfAbsent(backend.name(), k -> new LongAdder());
+    Slot[] now = slots;
+    boolean known = false;
+    for (Slot slot : now) {
+      known |= slot.backend == backend;
+    }
+    if (!known && now.length < MAX_SLOTS) {
+      Slot[] more = Arrays.copyOf(now, now.length + 1);
+      more[now.length] = new Slot(backend, count);
+      slots = more;
+    }
+    return count;
   }
 
   /** A read found no eligible replica: it went to the master ({@code refused} false) or was refused. */
