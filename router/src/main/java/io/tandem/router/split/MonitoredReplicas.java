@@ -5,11 +5,13 @@ import io.tandem.proxy.session.GtidPosition;
 import io.tandem.router.monitor.BackendStatus;
 import io.tandem.router.monitor.ReplicaMonitor;
 import io.tandem.router.monitor.ReplicaSelector;
+import io.tandem.router.monitor.TopologySnapshot;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.tandem.proxy.route.BackendAvailability;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
  * The replicas the monitor currently finds eligible, chosen by least outstanding requests per
@@ -18,7 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class MonitoredReplicas implements ReplicaChooser {
 
-  private final ReplicaMonitor monitor;
+  /** The monitor's latest snapshot ({@link ReplicaMonitor#snapshot()}: a volatile read). */
+  private final Supplier<TopologySnapshot> snapshots;
   private final ReplicaSelector selector;
   private final Duration defaultMaxLag;
   private final BackendAvailability availability;
@@ -32,7 +35,13 @@ public final class MonitoredReplicas implements ReplicaChooser {
 
   public MonitoredReplicas(ReplicaMonitor monitor, ReplicaSelector selector, Duration defaultMaxLag,
       List<BackendDefinition> backends, BackendAvailability availability) {
-    this.monitor = monitor;
+    this(monitor::snapshot, selector, defaultMaxLag, backends, availability);
+  }
+
+  /** As above, with the snapshots from {@code snapshots} (the monitor's, or fixed ones in a benchmark). */
+  public MonitoredReplicas(Supplier<TopologySnapshot> snapshots, ReplicaSelector selector, Duration defaultMaxLag,
+      List<BackendDefinition> backends, BackendAvailability availability) {
+    this.snapshots = snapshots;
     this.selector = selector;
     this.defaultMaxLag = defaultMaxLag;
     this.availability = availability;
@@ -47,14 +56,14 @@ public final class MonitoredReplicas implements ReplicaChooser {
   public BackendDefinition choose(Duration maxLag) {
     // ties between equally loaded replicas are broken at random: a rotating counter would
     // fall into step with sessions that make an even number of reads
-    BackendStatus chosen = selector.select(monitor.snapshot(), maxLag != null ? maxLag : defaultMaxLag,
+    BackendStatus chosen = selector.select(snapshots.get(), maxLag != null ? maxLag : defaultMaxLag,
         availability.offline(), ThreadLocalRandom.current().nextInt());
     return chosen == null ? null : chosen.backend();
   }
 
   @Override
   public GtidPosition position(BackendDefinition replica) {
-    BackendStatus status = monitor.snapshot().status(replica.name());
+    BackendStatus status = snapshots.get().status(replica.name());
     return status == null ? null : status.applied();
   }
 
