@@ -14,7 +14,14 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class RoutingCounters {
 
+  private static final int MAX_SLOTS = 32;
+
   private final Map<String, LongAdder> commands = new ConcurrentHashMap<>();
+  private final LongAdder noReplicaMaster = new LongAdder();
+  private final LongAdder noReplicaRefused = new LongAdder();
+  private final LongAdder waitsReached = new LongAdder();
+  private final LongAdder waitsTimedOut = new LongAdder();
+  private final LongAdder knownApplied = new LongAdder();
   /**
    * The backends counted so far and their counters (those of {@link #commands}), found by identity
    * on the routing path: a few entries to compare instead of a name to hash. Replaced, never
@@ -22,14 +29,8 @@ public final class RoutingCounters {
    * the same backends are added until then, and counted through the map after).
    */
   private volatile Slot[] slots = new Slot[0];
-  private static final int MAX_SLOTS = 32;
 
   private record Slot(BackendDefinition backend, LongAdder count) {}
-  private final LongAdder noReplicaMaster = new LongAdder();
-  private final LongAdder noReplicaRefused = new LongAdder();
-  private final LongAdder waitsReached = new LongAdder();
-  private final LongAdder waitsTimedOut = new LongAdder();
-  private final LongAdder knownApplied = new LongAdder();
 
   /** A command ran on {@code backend} (counted when it finished, wherever it finally ran). */
   void ran(BackendDefinition backend) {
