@@ -34,23 +34,24 @@ public final class RoutingCounters {
 
   /** A command ran on {@code backend} (counted when it finished, wherever it finally ran). */
   void ran(BackendDefinition backend) {
-    for (Slot slot : slots) {
+    LongAdder count = slotted(slots, backend);
+    (count != null ? count : counter(backend)).increment();
+  }
+
+  /** The counter {@code in} holds for {@code backend} (by identity), or null. */
+  private static LongAdder slotted(Slot[] in, BackendDefinition backend) {
+    for (Slot slot : in) {
       if (slot.backend == backend) {
-        slot.count.increment();
-        return;
+        return slot.count;
       }
     }
-    counter(backend).increment();
+    return null;
   }
 
   private synchronized LongAdder counter(BackendDefinition backend) {
     LongAdder count = commands.computeIfAbsent(backend.name(), k -> new LongAdder());
     Slot[] now = slots;
-    boolean known = false;
-    for (Slot slot : now) {
-      known |= slot.backend == backend;
-    }
-    if (!known && now.length < MAX_SLOTS) {
+    if (slotted(now, backend) == null && now.length < MAX_SLOTS) {
       Slot[] more = Arrays.copyOf(now, now.length + 1);
       more[now.length] = new Slot(backend, count);
       slots = more;
