@@ -1,5 +1,6 @@
 package io.tandem.router.monitor;
 
+import io.tandem.proxy.config.BackendDefinition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,9 +54,11 @@ final class ReadCandidates {
 
   /**
    * The candidate with the least {@code (in flight + 1) / weight}; among equals, the
-   * {@code tieBreak}-th (modulo their number); null when there is none.
+   * {@code tieBreak}-th (modulo their number); null when there is none. Unless {@code last} (by
+   * identity) is a candidate whose {@code in flight / weight} is at most that least value: then
+   * {@code last}.
    */
-  BackendStatus choose(int tieBreak) {
+  BackendStatus choose(int tieBreak, BackendDefinition last) {
     int n = replicas.length;
     if (n <= 1) {
       return n == 0 ? null : replicas[0];
@@ -75,6 +78,16 @@ final class ReadCandidates {
         bestWeight = weights[i];
       } else if (cmp == 0) {
         ties++;
+      }
+    }
+    if (last != null) {
+      for (int i = 0; i < n; i++) {
+        if (replicas[i].backend() == last) {
+          if ((load(i) - 1) * bestWeight <= bestLoad * weights[i]) {
+            return replicas[i];
+          }
+          break;
+        }
       }
     }
     if (ties == 1) {

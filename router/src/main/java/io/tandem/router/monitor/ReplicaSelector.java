@@ -24,6 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * i.e. the one this read would load least; a weight of 0 or less takes the replica out of reads.
  * Ties are broken with a caller-given number (random), so idle replicas share the reads.
  *
+ * <p><b>Affinity</b>: a read of a session whose last read ran on an eligible replica {@code p}
+ * stays there while {@code p} has at most one read in flight more than the least loaded replica
+ * {@code b} would have with this one, per weight: {@code outstanding(p) / weight(p) ≤
+ * (outstanding(b) + 1) / weight(b)}. A session then keeps using one server connection (and, when
+ * it multiplexes, takes back the one it gave back), and the reads of several sessions still move
+ * to the other replicas as soon as one replica gets busier than that. A session alone on an idle
+ * proxy therefore reads on one replica; sessions spread over the replicas as they start.
+ *
  * <p>The static methods are pure functions of their arguments. An instance holds what routers
  * share (the routers of one event loop, see {@code ReadWriteSplit}): the weights from the
  * configuration (default 1), an {@link AtomicInteger} per replica counting the reads in flight
@@ -60,12 +68,22 @@ public final class ReplicaSelector {
    * again.
    */
   public BackendStatus select(TopologySnapshot snapshot, Duration maxLag, Map<String, ?> offline, int tieBreak) {
+    return select(snapshot, maxLag, offline, tieBreak, null);
+  }
+
+  /**
+   * As above, for a session whose last read ran on {@code last} (compared by identity with the
+   * snapshot's definitions; null: none): that replica again if it is a candidate and loaded at most
+   * one read more than the least loaded (see the class comment).
+   */
+  public BackendStatus select(TopologySnapshot snapshot, Duration maxLag, Map<String, ?> offline, int tieBreak,
+      BackendDefinition last) {
     ReadCandidates c = candidates;
     if (c == null || !c.isFor(snapshot, maxLag, offline)) {
       c = new ReadCandidates(snapshot, maxLag, offline, this);
       candidates = c;
     }
-    return c.choose(tieBreak);
+    return c.choose(tieBreak, last);
   }
 
   /**

@@ -54,10 +54,16 @@ public final class MonitoredReplicas implements ReplicaChooser {
 
   @Override
   public BackendDefinition choose(Duration maxLag) {
+    return choose(maxLag, null);
+  }
+
+  /** Keeps a session on {@code last} while it is eligible and at most one read busier than the least loaded ({@link ReplicaSelector}). */
+  @Override
+  public BackendDefinition choose(Duration maxLag, BackendDefinition last) {
     // ties between equally loaded replicas are broken at random: a rotating counter would
     // fall into step with sessions that make an even number of reads
     BackendStatus chosen = selector.select(snapshots.get(), maxLag != null ? maxLag : defaultMaxLag,
-        availability.offline(), ThreadLocalRandom.current().nextInt());
+        availability.offline(), ThreadLocalRandom.current().nextInt(), last);
     return chosen == null ? null : chosen.backend();
   }
 

@@ -101,6 +101,12 @@ public final class ReadWriteSplitRouter implements SessionRouter {
    */
   private boolean pinnedToMaster;
   private BackendDefinition previous;
+  /**
+   * The replica the session's last command on a replica ran on (null: none yet): its next read
+   * stays there while that replica is about as loaded as the least loaded one
+   * ({@link ReplicaChooser#choose(Duration, BackendDefinition)}).
+   */
+  private BackendDefinition lastReplica;
   /** Prepared statements whose classification a session keeps (see {@link #classifyPrepared}). */
   private static final int PREPARED_CACHE = 8;
   private StatementTraits routing;
@@ -179,7 +185,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     if (writerAvailable()) {
       return WRITER;
     }
-    BackendDefinition replica = replicas.choose(policy.maxReplicationLag());
+    BackendDefinition replica = replicas.choose(policy.maxReplicationLag(), lastReplica);
     return replica != null ? replica : WRITER;
   }
 
@@ -191,7 +197,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     if (writes != null && writes.mustAvoidReplicas() && writerAvailable()) {
       return WRITER;
     }
-    BackendDefinition replica = replicas.choose(maxLag(hint));
+    BackendDefinition replica = replicas.choose(maxLag(hint), lastReplica);
     if (replica != null) {
       return replica;
     }
@@ -379,6 +385,9 @@ public final class ReadWriteSplitRouter implements SessionRouter {
     replicas.finished(route.backend());
     counters.ran(route.backend());
     previous = route.backend(); // where it finally ran (a read-your-writes wait may have moved it)
+    if (previous.role() == BackendDefinition.Role.REPLICA) {
+      lastReplica = previous;
+    }
     // a replica is never the writer (failover promotes masters only): no look at the writer's name
     boolean onWriter = route.toWriter()
         || (route.backend().role() != BackendDefinition.Role.REPLICA && writer.isWriter(route.backend()));

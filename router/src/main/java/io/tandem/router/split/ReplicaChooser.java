@@ -10,6 +10,15 @@ public interface ReplicaChooser {
   /** An eligible replica within {@code maxLag} (null: the configured limit), or null when none. */
   BackendDefinition choose(Duration maxLag);
 
+  /**
+   * As {@link #choose(Duration)}, for a session whose last read ran on {@code last} (null: none
+   * yet): a chooser may keep the session there while that replica is eligible and about as loaded
+   * as the least loaded one. This one does not.
+   */
+  default BackendDefinition choose(Duration maxLag, BackendDefinition last) {
+    return choose(maxLag);
+  }
+
   /** A request was routed to {@code backend}. */
   void started(BackendDefinition backend);
 

@@ -193,4 +193,52 @@ class ReplicaSelectorTest {
     }
     assertThat(chosen).containsExactlyInAnyOrder("r2", "r3");
   }
+
+  @Test
+  void aSessionStaysOnItsLastReplicaWhileItIsAtMostOneReadBusier() {
+    ReplicaSelector selector = new ReplicaSelector(Map.of());
+    TopologySnapshot s = snapshot(replica("r1", 10, false), replica("r2", 20, false));
+    BackendDefinition r1 = s.status("r1").backend();
+    BackendDefinition r2 = s.status("r2").backend();
+    for (int i = 0; i < 4; i++) {
+      assertThat(selector.select(s, LIMIT, Map.of(), i, r1).name()).as("both idle: stays, whatever the tie-break")
+          .isEqualTo("r1");
+      assertThat(selector.select(s, LIMIT, Map.of(), i, r2).name()).isEqualTo("r2");
+    }
+    selector.outstanding("r1").set(1);
+    assertThat(selector.select(s, LIMIT, Map.of(), 0, r1).name()).as("one read busier: stays").isEqualTo("r1");
+    assertThat(selector.select(s, LIMIT, Map.of(), 0, null).name()).as("no last replica: the least loaded")
+        .isEqualTo("r2");
+    selector.outstanding("r1").set(2);
+    assertThat(selector.select(s, LIMIT, Map.of(), 0, r1).name()).as("two reads busier: moves").isEqualTo("r2");
+    selector.outstanding("r2").set(1);
+    assertThat(selector.select(s, LIMIT, Map.of(), 0, r1).name()).as("one busier again: stays").isEqualTo("r1");
+    assertThat(selector.select(s, LIMIT, Map.of("r1", "offline"), 0, r1).name()).as("offline: moves")
+        .isEqualTo("r2");
+    TopologySnapshot r1Lagging = snapshot(replica("r1", 3000, true), replica("r2", 20, false));
+    assertThat(selector.select(r1Lagging, LIMIT, Map.of(), 0, r1).name()).as("not eligible: moves").isEqualTo("r2");
+    BackendDefinition sameName = def("r1", Role.REPLICA);
+    selector.outstanding("r1").set(0);
+    selector.outstanding("r2").set(0);
+    Set<String> chosen = new HashSet<>();
+    for (int i = 0; i < 4; i++) {
+      chosen.add(selector.select(s, LIMIT, Map.of(), i, sameName).name());
+    }
+    assertThat(chosen).as("another definition is no last replica: ties shared").containsExactlyInAnyOrder("r1", "r2");
+  }
+
+  @Test
+  void affinityFollowsTheWeights() {
+    ReplicaSelector selector = new ReplicaSelector(Map.of("r1", 3));
+    TopologySnapshot s = snapshot(replica("r1", 10, false), replica("r2", 20, false));
+    BackendDefinition r1 = s.status("r1").backend();
+    BackendDefinition r2 = s.status("r2").backend();
+    selector.outstanding("r1").set(3);
+    assertThat(selector.select(s, LIMIT, Map.of(), 0, r1).name()).as("3 / 3 <= (0 + 1) / 1: stays").isEqualTo("r1");
+    selector.outstanding("r1").set(4);
+    assertThat(selector.select(s, LIMIT, Map.of(), 0, r1).name()).as("4 / 3 > 1: moves").isEqualTo("r2");
+    selector.outstanding("r1").set(0);
+    selector.outstanding("r2").set(1);
+    assertThat(selector.select(s, LIMIT, Map.of(), 0, r2).name()).as("1 / 1 > (0 + 1) / 3: moves").isEqualTo("r1");
+  }
 }

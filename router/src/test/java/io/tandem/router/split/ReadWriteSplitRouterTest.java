@@ -30,6 +30,8 @@ class ReadWriteSplitRouterTest {
     boolean available = true;
     BackendDefinition next = R1;
     Duration lastMaxLag;
+    /** The session's last replica the router passed with its last choice. */
+    BackendDefinition lastReplica;
     GtidPosition seen;
     final Map<String, Integer> outstanding = new HashMap<>();
 
@@ -37,6 +39,12 @@ class ReadWriteSplitRouterTest {
     public BackendDefinition choose(Duration maxLag) {
       lastMaxLag = maxLag;
       return available ? next : null;
+    }
+
+    @Override
+    public BackendDefinition choose(Duration maxLag, BackendDefinition last) {
+      lastReplica = last;
+      return choose(maxLag);
     }
 
     @Override
@@ -77,6 +85,18 @@ class ReadWriteSplitRouterTest {
     assertThat(run("SELECT * FROM t FOR UPDATE")).isEqualTo("m1");
     assertThat(run("SELECT LAST_INSERT_ID()")).isEqualTo("m1");
     assertThat(replicas.outstanding).containsEntry("r1", 0).containsEntry("m1", 0);
+  }
+
+  @Test
+  void aReadNamesTheReplicaTheSessionLastRanOnForAffinity() {
+    assertThat(run("SELECT 1 FROM t")).isEqualTo("r1");
+    assertThat(replicas.lastReplica).as("the first read: no last replica").isNull();
+    replicas.next = R2;
+    assertThat(run("SELECT 2 FROM t")).isEqualTo("r2");
+    assertThat(replicas.lastReplica).isSameAs(R1);
+    assertThat(run("INSERT INTO t VALUES (1)")).isEqualTo("m1");
+    assertThat(run("SELECT 3 FROM t")).isEqualTo("r2");
+    assertThat(replicas.lastReplica).as("a write in between does not count").isSameAs(R2);
   }
 
   @Test
