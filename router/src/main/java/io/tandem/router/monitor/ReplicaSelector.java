@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Affinity</b>: a read of a session whose last read ran on an eligible replica {@code p}
  * stays there while {@code p} has at most one read in flight more than the least loaded replica
- * {@code b} would have with this one, per weight: {@code outstanding(p) / weight(p) ≤
+ * {@code b}, per weight: {@code outstanding(p) / weight(p) ≤
  * (outstanding(b) + 1) / weight(b)}. A session then keeps using one server connection (and, when
  * it multiplexes, takes back the one it gave back), and the reads of several sessions still move
  * to the other replicas as soon as one replica gets busier than that. A session alone on an idle
