@@ -5,6 +5,7 @@ import static io.tandem.it.support.Sql.one;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.it.support.ProxyTopology;
+import io.tandem.proxy.route.BackendAvailability;
 import io.tandem.router.split.RoutingCounters;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -52,17 +53,34 @@ class PreparedRoutingIT {
         PreparedStatement read = c.prepareStatement("SELECT name, @@server_id FROM ps WHERE id = ?");
         PreparedStatement write = c.prepareStatement("INSERT INTO ps (id, name) VALUES (?, CONCAT(?, @@server_id))")) {
       long replicasBefore = counters.commands("r1") + counters.commands("r2");
-      Set<String> servers = new HashSet<>();
-      for (int i = 0; i < 30; i++) {
-        // the driver binds types on the first execution only: later ones leave them out
-        read.setInt(1, 1 + i % 3);
-        try (ResultSet rs = read.executeQuery()) {
-          assertThat(rs.next()).isTrue();
-          assertThat(rs.getString(1)).isEqualTo(new String[] {"one", "two", "three"}[i % 3]);
-          servers.add(rs.getString(2));
+      Set<String> first = new HashSet<>();
+      Set<String> then = new HashSet<>();
+      BackendAvailability availability = topology.stack().availability();
+      String left = null;
+      try {
+        for (int i = 0; i < 30; i++) {
+          if (i == 15) {
+            // the session keeps to its replica (affinity): taking that one offline moves its reads
+            // to the other, whose connection gets the statement (and its types) on first use
+            left = first.contains("3") ? "r1" : "r2";
+            availability.set(left, BackendAvailability.Mode.OFFLINE_SOFT);
+          }
+          // the driver binds types on the first execution only: later ones leave them out
+          read.setInt(1, 1 + i % 3);
+          try (ResultSet rs = read.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo(new String[] {"one", "two", "three"}[i % 3]);
+            (i < 15 ? first : then).add(rs.getString(2));
+          }
+        }
+      } finally {
+        if (left != null) {
+          availability.set(left, BackendAvailability.Mode.ONLINE);
         }
       }
-      assertThat(servers).as("servers that ran the prepared SELECT").containsExactlyInAnyOrder("3", "4");
+      assertThat(first).as("one replica ran the first 15 (a lone session stays on its replica)").hasSize(1)
+          .isSubsetOf(REPLICAS);
+      assertThat(then).as("the other replica ran the rest").hasSize(1).isSubsetOf(REPLICAS).doesNotContainAnyElementsOf(first);
       assertThat(counters.commands("r1") + counters.commands("r2") - replicasBefore).isGreaterThanOrEqualTo(29);
 
       write.setInt(1, 100);
