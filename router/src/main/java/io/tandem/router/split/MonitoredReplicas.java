@@ -52,11 +52,6 @@ public final class MonitoredReplicas implements ReplicaChooser {
     }
   }
 
-  @Override
-  public BackendDefinition choose(Duration maxLag) {
-    return choose(maxLag, null);
-  }
-
   /** Keeps a session on {@code last} while it is eligible and at most one read busier than the least loaded ({@link ReplicaSelector}). */
   @Override
   public BackendDefinition choose(Duration maxLag, BackendDefinition last) {

@@ -104,7 +104,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
   /**
    * The replica the session's last command on a replica ran on (null: none yet): its next read
    * stays there while that replica is about as loaded as the least loaded one
-   * ({@link ReplicaChooser#choose(Duration, BackendDefinition)}).
+   * ({@link ReplicaChooser#choose}).
    */
   private BackendDefinition lastReplica;
   /** Prepared statements whose classification a session keeps (see {@link #classifyPrepared}). */
@@ -366,7 +366,7 @@ public final class ReadWriteSplitRouter implements SessionRouter {
 
   @Override
   public BackendDefinition readTarget() {
-    return replicas.choose(policy.maxReplicationLag());
+    return replicas.choose(policy.maxReplicationLag(), null);
   }
 
   @Override

@@ -7,17 +7,12 @@ import java.time.Duration;
 /** Picks the replica for a read and keeps the count of requests outstanding on each backend. */
 public interface ReplicaChooser {
 
-  /** An eligible replica within {@code maxLag} (null: the configured limit), or null when none. */
-  BackendDefinition choose(Duration maxLag);
-
   /**
-   * As {@link #choose(Duration)}, for a session whose last read ran on {@code last} (null: none
-   * yet): a chooser may keep the session there while that replica is eligible and about as loaded
-   * as the least loaded one. This one does not.
+   * An eligible replica within {@code maxLag} (null: the configured limit), or null when none; for
+   * a session whose last read ran on {@code last} (null: none yet), a chooser may keep it there
+   * while that replica is eligible and about as loaded as the least loaded one.
    */
-  default BackendDefinition choose(Duration maxLag, BackendDefinition last) {
-    return choose(maxLag);
-  }
+  BackendDefinition choose(Duration maxLag, BackendDefinition last);
 
   /** A request was routed to {@code backend}. */
   void started(BackendDefinition backend);

@@ -36,15 +36,10 @@ class ReadWriteSplitRouterTest {
     final Map<String, Integer> outstanding = new HashMap<>();
 
     @Override
-    public BackendDefinition choose(Duration maxLag) {
-      lastMaxLag = maxLag;
-      return available ? next : null;
-    }
-
-    @Override
     public BackendDefinition choose(Duration maxLag, BackendDefinition last) {
+      lastMaxLag = maxLag;
       lastReplica = last;
-      return choose(maxLag);
+      return available ? next : null;
     }
 
     @Override
