@@ -383,6 +383,8 @@ class FailoverIT {
     }
     log.info("{}; write gap {} ms", result, load.writeGapMillis());
     assertThat(writer()).isEqualTo("m2");
+    eventually("every command counted at the writer (for the switchover to wait for) left it",
+        () -> topology.stack().writerRole().commandsAtWriter() == 0);
     assertThat(load.autocommitErrors()).as("autocommit writes fail never: %s", load.errorSamples()).isZero();
     assertThat(load.errors().keySet()).as("a transaction open across the switch may end with 1213: %s",
         load.errorSamples()).isSubsetOf(1213);

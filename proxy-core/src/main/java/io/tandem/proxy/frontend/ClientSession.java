@@ -697,6 +697,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
 
   /** The command is answered: its frames go, and the next command may run. */
   void finishCommand() {
+    commandRelay.leftWriter();
     if (current != null) {
       pins.commandDone(state, ranOn, commandFailed, backends.untrackedHistory() || preparedSessionChange);
       countCommand();
@@ -871,6 +872,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     if (current != null) {
       current.release();
     }
+    commandRelay.leftWriter();
     backends.close(localInfile);
     router.closed();
     context.registry.closed(connectionId);

@@ -52,6 +52,11 @@ final class CommandRelay {
   private final WriterRole writerRole;
   /** The client connection's id, for the log. */
   private final long connectionId;
+  /**
+   * The current command counts at the writer ({@link WriterRole#enter}): from when it was first
+   * taken toward the writer until it is answered, so that a switchover lets it finish first.
+   */
+  private boolean countedAtWriter;
   /** When the current command stops waiting for a writer (System.nanoTime), or 0 when it has not waited. */
   private long holdDeadline;
   /** The route the command relayed last took (its last one, if it was routed again). */
@@ -80,6 +85,17 @@ final class CommandRelay {
     return route;
   }
 
+  /**
+   * The current command is answered, given up, or waiting: it no longer counts at the writer
+   * ({@link WriterRole#enter}). Called for every command's end and when the session closes.
+   */
+  void leftWriter() {
+    if (countedAtWriter) {
+      countedAtWriter = false;
+      writerRole.leave();
+    }
+  }
+
   /** Relays {@code command} (owned from now on) along {@code route}. */
   void relay(ClientCommand command, Route route) {
     executing = null;
@@ -104,7 +120,13 @@ final class CommandRelay {
    */
   private void toBackend(ClientCommand command, Route route) {
     if (route.toWriter()) {
-      WriterRole.State w = writerRole.state();
+      WriterRole.State w;
+      if (countedAtWriter) {
+        w = writerRole.state();
+      } else {
+        w = writerRole.enter();
+        countedAtWriter = !w.switching();
+      }
       if (w.switching()) {
         hold(command, route, -1, null);
         return;
@@ -232,6 +254,7 @@ final class CommandRelay {
    * switch that did not end, a refusal.
    */
   private void hold(ClientCommand command, Route route, long unreachableEpoch, Throwable cause) {
+    leftWriter(); // a waiting command does not hold up a switchover
     long now = System.nanoTime();
     if (holdDeadline == 0) {
       holdDeadline = now + writerRole.holdWrites().toNanos();

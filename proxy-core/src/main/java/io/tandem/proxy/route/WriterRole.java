@@ -5,11 +5,20 @@ import io.tandem.proxy.config.ProxySettings;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Who takes writes now: the one live value that sessions, routers, read-your-writes and the
  * monitor's heartbeat read on every decision and never copy. Only the failover controller changes
  * it ({@link #publish}), one epoch at a time. Thread-safe: a volatile read per lookup.
+ *
+ * <p>It also counts the commands on their way to, or running on, the writer ({@link #enter},
+ * {@link #leave}), so that a planned switchover can let those routed before it began finish
+ * before it makes the old writer read-only ({@link #awaitNoCommandsAtWriter}). A command counts
+ * itself first and reads the state after, and the switchover publishes first and reads the count
+ * after: both are volatile accesses, so either the command sees the switch (and waits for it) or
+ * the switchover sees the command (and waits for it), never neither.
  */
 public final class WriterRole {
 
@@ -36,6 +45,7 @@ public final class WriterRole {
 
   private final Duration holdWrites;
   private volatile State state;
+  private final AtomicInteger commandsAtWriter = new AtomicInteger();
 
   /**
    * @param writer     the writer at start-up, epoch 0
@@ -82,6 +92,43 @@ public final class WriterRole {
   /** Whether {@code backend} takes writes now (compared by name). */
   public boolean isWriter(BackendDefinition backend) {
     return state.isWriter(backend);
+  }
+
+  /**
+   * A command is about to be taken to the writer: counted at the writer until {@link #leave},
+   * unless the state returned is {@link State#switching() switching} (then it is not counted and
+   * waits for the switch instead).
+   */
+  public State enter() {
+    commandsAtWriter.incrementAndGet();
+    State s = state;
+    if (s.switching()) {
+      commandsAtWriter.decrementAndGet();
+    }
+    return s;
+  }
+
+  /** A command counted by {@link #enter} was answered, given up, or is waiting for a switch. */
+  public void leave() {
+    commandsAtWriter.decrementAndGet();
+  }
+
+  /** Commands counted at the writer now ({@link #enter}). */
+  public int commandsAtWriter() {
+    return commandsAtWriter.get();
+  }
+
+  /**
+   * Waits until no command counted by {@link #enter} is left, at most {@code max}; for a
+   * switchover, after it published a switching state. Returns how many were still left.
+   */
+  public int awaitNoCommandsAtWriter(Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    int left;
+    while ((left = commandsAtWriter.get()) > 0 && System.nanoTime() - deadline < 0) {
+      TimeUnit.MILLISECONDS.sleep(1);
+    }
+    return left;
   }
 
   /** Publishes a new state; only the failover controller calls this. */

@@ -811,7 +811,8 @@ public final class FailoverController implements AutoCloseable {
 
   /**
    * A planned switchover to {@code targetName} (null: the other master with the highest priority):
-   * the writer is made read-only, the target waits until it has everything the writer logged, is
+   * the commands already on their way to the writer finish (at most {@code fence_timeout}), the
+   * writer is made read-only, the target waits until it has everything the writer logged, is
    * promoted, and the old writer and the replicas replicate from it. Writes wait meanwhile
    * ({@code hold_writes}). Blocks until done; returns what happened, or throws with why not.
    */
@@ -842,6 +843,13 @@ public final class FailoverController implements AutoCloseable {
     ReplicationSql fs = sql(from);
     ReplicationSql ts = sql(to);
     try {
+      // commands routed to the writer before the switch was published finish there first: made
+      // read-only under them, a write would get the server's 1290 instead of being held
+      int left = writerRole.awaitNoCommandsAtWriter(settings.fenceTimeout());
+      if (left > 0) {
+        event("%s: %d commands still running after %d ms; made read-only under them", from.name(), left,
+            settings.fenceTimeout().toMillis());
+      }
       admin.run(from, settings.fenceTimeout(), fs.readOnly(true));
       String position = admin.value(from, settings.fenceTimeout(),
           fs.binlogPosition());
