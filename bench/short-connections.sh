@@ -3,7 +3,9 @@
 # through Tandem, alternating, in the same run on the sandbox topology. Two kinds of client:
 # PyMySQL (one process each) and sysbench running bench/short_connection.lua (libmariadb, C).
 # Prints connections/s of each, the ratio (proxy / direct), and the CPU per connection of the
-# proxy and of the four servers together. Through the proxy, a login is authenticated by the
+# proxy, of the four servers together and of the client with everything else (the machine's busy
+# time less those two); then the ratio that a proxy costing no CPU at all could reach on these
+# cores, from the busy time per connection direct and through the proxy less the proxy's. Through the proxy, a login is authenticated by the
 # proxy and served by a pooled, already authenticated server connection (a login naming a schema
 # checks it on one and gives it back), so a server login is not paid per client connection.
 #
@@ -28,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --client) KINDS="$2"; [[ $KINDS == both ]] && KINDS="pymysql c"; shift 2 ;;
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PROXY_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +53,9 @@ cpu_ticks() { # pids -> utime + stime of all of them, in clock ticks
   echo "$sum"
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
+busy_ticks() { # the machine's busy CPU time (all cores, everything but idle and iowait), in clock ticks
+  awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
+}
 
 loop() { # kind port -> "connections errors" made by CLIENTS clients in TIME seconds
   if [[ $1 == c ]]; then
@@ -104,21 +109,34 @@ per_conn() { # ticks connections -> µs per connection
 }
 for kind in $KINDS; do
   printf '\n%s %s clients, connect + SELECT 1 + close, %s s per run, %s rounds\n' "$CLIENTS" "$kind" "$TIME" "$ROUNDS"
-  printf '%-6s %-7s %14s %7s %18s %20s\n' round target "connections/s" errors "proxy CPU µs/conn" "servers CPU µs/conn"
-  declare -A SUM=([direct]=0 [tandem]=0)
+  printf '%-6s %-7s %14s %7s %18s %20s %24s\n' round target "connections/s" errors "proxy CPU µs/conn" \
+    "servers CPU µs/conn" "client+rest CPU µs/conn"
+  declare -A SUM=([direct]=0 [tandem]=0) BUSY=([direct]=0 [tandem]=0) PROXY=([tandem]=0)
   for r in $(seq 1 "$ROUNDS"); do
     order="direct tandem"; ((r % 2 == 0)) && order="tandem direct"
     for target in $order; do
       port=$([[ $target == direct ]] && echo "$BASE_PORT" || echo "$PROXY_PORT")
-      p0=$(cpu_ticks "$SANDBOX_PID"); s0=$(cpu_ticks "${SERVER_PIDS[@]}")
+      p0=$(cpu_ticks "$SANDBOX_PID"); s0=$(cpu_ticks "${SERVER_PIDS[@]}"); b0=$(busy_ticks)
       read -r n errors < <(loop "$kind" "$port")
-      proxy=$(per_conn $(($(cpu_ticks "$SANDBOX_PID") - p0)) "$n")
-      servers=$(per_conn $(($(cpu_ticks "${SERVER_PIDS[@]}") - s0)) "$n")
+      dp=$(($(cpu_ticks "$SANDBOX_PID") - p0)); ds=$(($(cpu_ticks "${SERVER_PIDS[@]}") - s0)); db=$(($(busy_ticks) - b0))
+      proxy=$(per_conn "$dp" "$n")
+      servers=$(per_conn "$ds" "$n")
+      rest=$(per_conn $((db - dp - ds)) "$n")
       [[ $target == direct ]] && proxy="-" # the proxy is idle then
       rate=$(awk -v n="$n" -v t="$TIME" 'BEGIN {printf "%.1f", n / t}')
       SUM[$target]=$(awk -v a="${SUM[$target]}" -v b="$rate" 'BEGIN {print a + b}')
-      printf '%-6s %-7s %14s %7s %18s %20s\n' "$r" "$target" "$rate" "$errors" "$proxy" "$servers"
+      BUSY[$target]=$(awk -v a="${BUSY[$target]}" -v b="$(per_conn "$db" "$n")" 'BEGIN {print a + b}')
+      [[ $target == tandem ]] && PROXY[tandem]=$(awk -v a="${PROXY[tandem]}" -v b="$proxy" 'BEGIN {print a + b}')
+      printf '%-6s %-7s %14s %7s %18s %20s %24s\n' "$r" "$target" "$rate" "$errors" "$proxy" "$servers" "$rest"
     done
   done
   printf '%s: tandem / direct %s\n' "$kind" "$(awk -v a="${SUM[tandem]}" -v b="${SUM[direct]}" 'BEGIN {printf "%.2f", a / b}')"
+  # The machine's busy CPU per connection bounds the rate its cores allow; through the proxy, the
+  # client and the servers alone (the proxy's own share taken out) bound what any proxy could reach.
+  printf '%s: busy CPU per connection, direct %s µs, through the proxy %s µs of which the proxy %s µs;' "$kind" \
+    "$(awk -v a="${BUSY[direct]}" -v r="$ROUNDS" 'BEGIN {printf "%.0f", a / r}')" \
+    "$(awk -v a="${BUSY[tandem]}" -v r="$ROUNDS" 'BEGIN {printf "%.0f", a / r}')" \
+    "$(awk -v a="${PROXY[tandem]}" -v r="$ROUNDS" 'BEGIN {printf "%.0f", a / r}')"
+  printf ' a proxy costing no CPU at all: at most %s × direct on these cores\n' \
+    "$(awk -v d="${BUSY[direct]}" -v t="${BUSY[tandem]}" -v p="${PROXY[tandem]}" 'BEGIN {printf "%.2f", d / (t - p)}')"
 done
