@@ -3,7 +3,10 @@
 # sandbox topology. Prints throughput ratios (proxy / direct), the latency the proxy adds at one
 # thread, and each proxy's CPU per query (its process CPU time over the run / queries), in all and
 # the part in user space. If HAProxy is installed, an L4 TCP forwarder is measured as well (CPU
-# included), as a baseline.
+# included), as a baseline; and always netty-relay (bench/BareRelay.java), a bare Netty forwarder
+# with Tandem's transport (epoll, one loop per core, a client and its server connection on one
+# loop) that decodes nothing: the floor of relaying with Netty, so that master-only vs netty-relay
+# is Tandem's own per-statement work.
 #
 # Targets: direct (m1), tandem (the sandbox's proxy: read/write split, metrics on, multiplexing
 # on), and five more proxies run from copies of the sandbox's config: metrics-on and metrics-off
@@ -22,7 +25,8 @@
 # over 5 s before the runs, and the CPU of the JVM's JIT compiler threads (a one-off cost that goes
 # on for a minute or more after the warm-up). The on/off comparisons (splitting: metrics-on vs
 # master-only, which differ only in read_write_split; metrics: metrics-on vs metrics-off;
-# multiplexing: metrics-on vs multiplex-off; relaying: master-only vs HAProxy, if installed)
+# multiplexing: metrics-on vs multiplex-off; relaying: master-only vs HAProxy, if installed, master-only
+# vs netty-relay, and netty-relay vs HAProxy)
 # alternate runs --rounds times.
 #
 #   bench/point-select.sh [--time SECONDS] [--threads "1 8"] [--rounds R] [--base-port P] [--port N]
@@ -53,6 +57,7 @@ ROUNDS=4
 BASE_PORT=33306
 PROXY_PORT=16033
 HAPROXY_PORT=16034
+NETTY_RELAY_PORT=16035
 TEST=oltp_point_select
 PS_MODE=auto
 EXTRA_PROXIES="metrics-on metrics-off master-only multiplex-off split-on-m1"
@@ -170,6 +175,16 @@ CFG
   PID[haproxy]=$! # -db: stays in the foreground, one process, so its CPU is measured like a proxy's
   TARGETS="$TARGETS haproxy:$HAPROXY_PORT"
 fi
+java -Xmx512m -Dio.netty.leakDetection.level=disabled -Dlogback.configurationFile="$ROOT/conf/logback.xml" \
+  -cp "$ROOT/server/target/dist/lib/*" "$ROOT/bench/BareRelay.java" "$NETTY_RELAY_PORT" "$BASE_PORT" \
+  > "$WORK/netty-relay.log" 2>&1 &
+EXTRA_PIDS+=($!)
+PID[netty-relay]=$!
+for _ in $(seq 1 100); do # compiling the source file takes a few seconds
+  (exec 3<>"/dev/tcp/127.0.0.1/$NETTY_RELAY_PORT") 2>/dev/null && break
+  sleep 0.2
+done
+TARGETS="$TARGETS netty-relay:$NETTY_RELAY_PORT"
 
 "${SB[@]}" --mysql-port="$PROXY_PORT" --threads=4 "$TEST" prepare > "$WORK/prepare.log" 2>&1 || {
   cat "$WORK/prepare.log"; exit 1; }
@@ -183,6 +198,7 @@ port_of() { # proxy name -> its port
   case "$1" in
     tandem) echo "$PROXY_PORT" ;;
     haproxy) echo "$HAPROXY_PORT" ;;
+    netty-relay) echo "$NETTY_RELAY_PORT" ;;
     *) echo "${MPORT[$1]}" ;;
   esac
 }
@@ -195,7 +211,7 @@ done
 
 # idle CPU of each proxy (monitor, failover controller, metrics), subtracted from what a run costs
 declare -A IDLE_U IDLE_S IDLE_J
-MEASURED="tandem $PROXIES ${PID[haproxy]:+haproxy}"
+MEASURED="tandem $PROXIES ${PID[haproxy]:+haproxy} netty-relay"
 for name in $MEASURED; do
   read -r IDLE_U[$name] IDLE_S[$name] < <(cpu_ticks "${PID[$name]}")
   IDLE_J[$name]=$(jit_ticks "${PID[$name]}")
@@ -253,7 +269,7 @@ mean() { # sum over the rounds -> mean, one decimal
   awk -v a="$1" -v n="$ROUNDS" 'BEGIN {printf "%.1f", a / n}'
 }
 running() { # proxy name -> whether it was started
-  [[ " $PROXIES " == *" $1 "* || ($1 == haproxy && -n "${PID[haproxy]:-}") ]]
+  [[ " $PROXIES " == *" $1 "* || ($1 == haproxy && -n "${PID[haproxy]:-}") || $1 == netty-relay ]]
 }
 compare() { # label on-proxy off-proxy
   local label=$1 on=$2 off=$3
@@ -296,4 +312,6 @@ fi
 compare metrics metrics-on metrics-off
 compare multiplexing metrics-on multiplex-off
 compare relaying master-only haproxy
+compare "relaying, Tandem's own work" master-only netty-relay
+compare "relaying, Netty's floor" netty-relay haproxy
 "${SB[@]}" --mysql-port="$PROXY_PORT" "$TEST" cleanup > /dev/null 2>&1 || true
