@@ -73,7 +73,7 @@ while [[ $# -gt 0 ]]; do
     --ps-mode) PS_MODE="$2"; shift 2 ;;
     --proxies) EXTRA_PROXIES="$2"; shift 2 ;;
     --baseline) BASELINE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -127,13 +127,17 @@ for name in $PROXIES; do
   PID[$name]=$!
   EXTRA_PIDS+=($!)
 done
-for name in $PROXIES; do
+await_listening() { # name port -> returns once PID[name] listens on port; exits with its log if it died or took 60 s
+  local i
   for i in $(seq 1 120); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/${MPORT[$name]}") 2>/dev/null; then break; fi
-    kill -0 "${PID[$name]}" 2>/dev/null && ((i < 120)) || {
-      cat "$WORK/proxy-$name.log" >&2; echo "the $name proxy did not start" >&2; exit 1; }
+    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+    kill -0 "${PID[$1]}" 2>/dev/null && ((i < 120)) || {
+      cat "$WORK/proxy-$1.log" >&2; echo "the $1 proxy did not start" >&2; exit 1; }
     sleep 0.5
   done
+}
+for name in $PROXIES; do
+  await_listening "$name" "${MPORT[$name]}"
 done
 
 cpu_ticks() { # pid -> "utime stime" in clock ticks
@@ -177,13 +181,10 @@ CFG
 fi
 java -Xmx512m -Dio.netty.leakDetection.level=disabled -Dlogback.configurationFile="$ROOT/conf/logback.xml" \
   -cp "$ROOT/server/target/dist/lib/*" "$ROOT/bench/BareRelay.java" "$NETTY_RELAY_PORT" "$BASE_PORT" \
-  > "$WORK/netty-relay.log" 2>&1 &
+  > "$WORK/proxy-netty-relay.log" 2>&1 &
 EXTRA_PIDS+=($!)
 PID[netty-relay]=$!
-for _ in $(seq 1 100); do # compiling the source file takes a few seconds
-  (exec 3<>"/dev/tcp/127.0.0.1/$NETTY_RELAY_PORT") 2>/dev/null && break
-  sleep 0.2
-done
+await_listening netty-relay "$NETTY_RELAY_PORT" # compiling the source file takes a few seconds
 TARGETS="$TARGETS netty-relay:$NETTY_RELAY_PORT"
 
 "${SB[@]}" --mysql-port="$PROXY_PORT" --threads=4 "$TEST" prepare > "$WORK/prepare.log" 2>&1 || {

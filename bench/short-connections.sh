@@ -5,9 +5,10 @@
 # Prints connections/s of each, the ratio (proxy / direct), and the CPU per connection of the
 # proxy, of the four servers together and of the client with everything else (the machine's busy
 # time less those two); then the ratio that a proxy costing no CPU at all could reach on these
-# cores, from the busy time per connection direct and through the proxy less the proxy's. Through the proxy, a login is authenticated by the
-# proxy and served by a pooled, already authenticated server connection (a login naming a schema
-# checks it on one and gives it back), so a server login is not paid per client connection.
+# cores, from the busy time per connection direct and through the proxy less the proxy's. Through
+# the proxy, a login is authenticated by the proxy and served by a pooled, already authenticated
+# server connection (a login naming a schema checks it on one and gives it back), so a server
+# login is not paid per client connection.
 #
 #   bench/short-connections.sh [--time SECONDS] [--clients N] [--rounds R] [--client pymysql|c|both]
 #                              [--base-port P] [--port N]
@@ -30,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --client) KINDS="$2"; [[ $KINDS == both ]] && KINDS="pymysql c"; shift 2 ;;
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --port) PROXY_PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
