@@ -197,34 +197,55 @@ public final class BackendConnection {
    */
   public boolean send(List<ByteBuf> frames, int commandCode, ResponseSink sink) {
     if (busy()) {
-      for (ByteBuf f : frames) {
-        f.release();
-      }
+      frames.forEach(ByteBuf::release);
       throw new IllegalStateException("backend connection busy");
     }
-    boolean answered = tracker.commandSent(commandCode);
-    if (answered) {
-      this.sink = sink;
-    }
+    boolean answered = started(commandCode, sink);
     for (int i = 0; i < frames.size(); i++) {
-      channel.write(frames.get(i));
+      write(frames.get(i));
     }
     channel.flush();
     return answered;
   }
 
-  /** Sends one frame; see {@link #send(List, int, ResponseSink)}. */
+  /** Sends a command of one frame; see {@link #send(List, int, ResponseSink)}. */
   public boolean send(ByteBuf frame, int commandCode, ResponseSink sink) {
-    return send(List.of(frame), commandCode, sink);
+    if (busy()) {
+      frame.release();
+      throw new IllegalStateException("backend connection busy");
+    }
+    boolean answered = started(commandCode, sink);
+    write(frame);
+    channel.flush();
+    return answered;
+  }
+
+  /** Starts tracking the response to a command; returns whether it gets one (then it goes to {@code sink}). */
+  private boolean started(int commandCode, ResponseSink sink) {
+    boolean answered = tracker.commandSent(commandCode);
+    if (answered) {
+      this.sink = sink;
+    }
+    return answered;
+  }
+
+  /**
+   * Writes {@code frame} (ownership passes), counted as sent. Nothing waits on the write: a write
+   * that fails closes the channel, and the command's sink hears of it from there.
+   */
+  private void write(ByteBuf frame) {
+    meter.sent(frame.readableBytes());
+    channel.write(frame, channel.unsafe().voidPromise());
   }
 
   /** Forwards a frame of LOCAL INFILE data from the client; ownership passes. */
   public void sendInfileData(ByteBuf frame, boolean last) {
     if (last) {
       tracker.localInfileSent();
-      channel.writeAndFlush(frame);
-    } else {
-      channel.write(frame);
+    }
+    write(frame);
+    if (last) {
+      channel.flush();
     }
   }
 

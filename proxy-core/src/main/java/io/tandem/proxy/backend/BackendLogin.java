@@ -190,6 +190,9 @@ final class BackendLogin extends ChannelInboundHandlerAdapter {
         greeting.connectionId(), greeting.serverVersion(), schema);
     ctx.pipeline().replace(this, "relay", new ResponseFramer(connection));
     ctx.pipeline().remove(PacketDecoder.class); // anything it still holds goes on to the relay
+    if (ctx.pipeline().get(TrafficMeter.class) != null) {
+      ctx.pipeline().remove(TrafficMeter.class); // from now on the connection counts its own traffic
+    }
     if (!promise.trySuccess(connection)) {
       connection.close();
     }

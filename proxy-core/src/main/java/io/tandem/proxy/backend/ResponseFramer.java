@@ -8,7 +8,8 @@ import io.tandem.proxy.protocol.ResponseTracker;
 
 /**
  * Streams a backend's response bytes to the current {@link ResponseSink} while cutting them into
- * packets for the {@link ResponseTracker}. Runs of whole packets are forwarded as one retained
+ * packets for the {@link ResponseTracker}; counts them on the connection's meter (which the
+ * {@link TrafficMeter} of the login hands over to it). Runs of whole packets are forwarded as one retained
  * slice of the buffer they arrived in, or as that buffer itself when the run is all of it (the
  * common case: a whole answer, or a whole read of a long one, in one read); a packet larger than
  * {@link #INSPECT_LIMIT} is forwarded piece by piece as it arrives (only its first byte is
@@ -35,6 +36,7 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
+    connection.meter().received(in.readableBytes());
     if (pending != null) {
       ByteBuf merged = ctx.alloc().buffer(pending.readableBytes() + in.readableBytes());
       merged.writeBytes(pending).writeBytes(in);
@@ -143,6 +145,7 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    connection.meter().connections(-1);
     if (pending != null) {
       pending.release();
       pending = null;

@@ -6,7 +6,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.tandem.proxy.metrics.BackendMeter;
 
-/** First handler of a backend connection: counts its bytes both ways and its life on the backend's meter. */
+/**
+ * First handler of a backend connection while it logs in: counts its bytes both ways and its
+ * opening on the backend's meter. A connection that logged in takes over (its writes, its
+ * {@link ResponseFramer}'s reads and close) and this handler leaves the pipeline: one handler less
+ * on every command's way.
+ */
 final class TrafficMeter extends ChannelDuplexHandler {
 
   private final BackendMeter meter;

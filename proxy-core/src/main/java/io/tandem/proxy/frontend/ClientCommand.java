@@ -10,19 +10,29 @@ import java.util.List;
 
 /**
  * One command from the client: its physical frames (headers included, one frame unless the
- * payload is 16 MiB or more), owned by this object until they are forwarded or released.
+ * payload is 16 MiB or more), owned by this object until they are forwarded or released. The
+ * common single-frame command keeps its frame in a field, without a list.
  */
 final class ClientCommand {
 
-  private List<ByteBuf> frames;
+  /** The first (usually the only) frame, or null once handed over or released. */
+  private ByteBuf first;
+  /** The frames after the first of a command of 16 MiB or more, else null. */
+  private List<ByteBuf> more;
   private final int code;
   private int length;
 
-  ClientCommand(List<ByteBuf> frames, int length) {
-    this.frames = frames;
+  /** A command that came in one frame (owned from now on) of {@code length} payload bytes. */
+  ClientCommand(ByteBuf frame, int length) {
+    this.first = frame;
     this.length = length;
-    ByteBuf first = frames.get(0);
-    this.code = length == 0 ? -1 : first.getUnsignedByte(first.readerIndex() + Packets.HEADER_SIZE);
+    this.code = length == 0 ? -1 : frame.getUnsignedByte(frame.readerIndex() + Packets.HEADER_SIZE);
+  }
+
+  /** A command in {@code frames} (owned from now on; at least one) of {@code length} payload bytes in all. */
+  ClientCommand(List<ByteBuf> frames, int length) {
+    this(frames.get(0), length);
+    this.more = frames.size() > 1 ? new ArrayList<>(frames.subList(1, frames.size())) : null;
   }
 
   /** The command byte, or -1 for an empty packet. */
@@ -37,7 +47,6 @@ final class ClientCommand {
 
   /** The payload byte at {@code index} (0 is the command byte), within the first frame. */
   int byteAt(int index) {
-    ByteBuf first = frames.get(0);
     return first.getUnsignedByte(first.readerIndex() + Packets.HEADER_SIZE + index);
   }
 
@@ -60,10 +69,9 @@ final class ClientCommand {
 
   /** Whether the single frame's argument contains {@code word} (lower-case ASCII; matched in any case). */
   boolean containsWord(String word) {
-    if (frames.size() != 1 || length < word.length() + 1) {
+    if (more != null || length < word.length() + 1) {
       return false;
     }
-    ByteBuf first = frames.get(0);
     int start = first.readerIndex() + Packets.HEADER_SIZE + 1;
     int last = first.readerIndex() + Packets.HEADER_SIZE + length - word.length();
     char w0 = word.charAt(0);
@@ -87,24 +95,23 @@ final class ClientCommand {
 
   /** The first frame, header included (a view owned by the command). */
   ByteBuf firstFrame() {
-    return frames.get(0);
+    return first;
   }
 
   /** How many physical frames the command came in. */
   int frameCount() {
-    return frames.size();
+    return more == null ? 1 : 1 + more.size();
   }
 
   /** Replaces the (only) frame by {@code frame}, releasing the old one; the command owns the new one. */
   void replaceOnlyFrame(ByteBuf frame) {
-    frames.get(0).release();
-    frames = new ArrayList<>(List.of(frame));
+    first.release();
+    first = frame;
     length = Packets.payloadLength(frame, frame.readerIndex());
   }
 
   /** The first frame's payload (a view; valid while the command owns its frames). */
   ByteBuf firstPayload() {
-    ByteBuf first = frames.get(0);
     return first.slice(first.readerIndex() + Packets.HEADER_SIZE, first.readableBytes() - Packets.HEADER_SIZE);
   }
 
@@ -128,30 +135,51 @@ final class ClientCommand {
   }
 
   private String argument(Charset charset) {
-    if (frames.size() == 1) {
-      ByteBuf p = firstPayload();
-      return p.toString(p.readerIndex() + 1, p.readableBytes() - 1, charset);
+    if (more == null) {
+      return first.toString(first.readerIndex() + Packets.HEADER_SIZE + 1, length - 1, charset);
     }
     ByteBuf joined = Unpooled.buffer(length);
-    for (ByteBuf f : frames) {
+    for (ByteBuf f : frames()) {
       joined.writeBytes(f, f.readerIndex() + Packets.HEADER_SIZE, f.readableBytes() - Packets.HEADER_SIZE);
     }
     return joined.toString(1, length - 1, charset);
   }
 
+  private List<ByteBuf> frames() {
+    List<ByteBuf> all = new ArrayList<>(frameCount());
+    all.add(first);
+    if (more != null) {
+      all.addAll(more);
+    }
+    return all;
+  }
+
   /** Hands the frames over (to a backend connection); this command no longer owns them. */
   List<ByteBuf> takeFrames() {
-    List<ByteBuf> out = frames;
-    frames = null;
+    List<ByteBuf> out = frames();
+    first = null;
+    more = null;
+    return out;
+  }
+
+  /** Hands the only frame over (a single-frame command); this command no longer owns it. */
+  ByteBuf takeOnlyFrame() {
+    if (more != null) {
+      throw new IllegalStateException("a command of " + frameCount() + " frames");
+    }
+    ByteBuf out = first;
+    first = null;
     return out;
   }
 
   void release() {
-    if (frames != null) {
-      for (ByteBuf f : frames) {
-        f.release();
-      }
-      frames = null;
+    if (first != null) {
+      first.release();
+      first = null;
+    }
+    if (more != null) {
+      more.forEach(ByteBuf::release);
+      more = null;
     }
   }
 }

@@ -541,7 +541,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter
     backends.use(c);
     ranOn = c;
     int code = command.code();
-    boolean answered = c.send(command.takeFrames(), code, this);
+    boolean answered = command.frameCount() == 1 ? c.send(command.takeOnlyFrame(), code, this)
+        : c.send(command.takeFrames(), code, this);
     if (code == CommandCode.STMT_CLOSE) {
       state.preparedStatementClosed();
     }

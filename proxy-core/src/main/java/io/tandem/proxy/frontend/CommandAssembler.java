@@ -43,8 +43,11 @@ final class CommandAssembler {
       refusal.refuse(ErrorCode.NET_PACKETS_OUT_OF_ORDER, "Got packets out of order", sequence + 1);
       return null;
     }
+    if (assembling == null && length < Packets.MAX_PAYLOAD && length <= maxPacketSize) {
+      return new ClientCommand(frame, length); // the common case: a command in one frame
+    }
     if (assembling == null) {
-      assembling = new ArrayList<>(1);
+      assembling = new ArrayList<>(2);
     }
     assembling.add(frame);
     assembledLength += length;

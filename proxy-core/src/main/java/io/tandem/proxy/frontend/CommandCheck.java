@@ -1,6 +1,7 @@
 package io.tandem.proxy.frontend;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.tandem.proxy.protocol.ErrorCode;
 
 /**
@@ -59,21 +60,25 @@ final class CommandCheck {
     }
     int bound = payload.getUnsignedByte(flagAt);
     int values = flagAt + 1;
-    byte[] types;
+    // the types (2 bytes per parameter), read where they are: in the packet, or kept from an earlier execution
+    ByteBuf types;
+    int typesAt;
     if (bound == 1) {
       if (values + 2 * s.params > start + length) {
         return wrongArguments("mysqld_stmt_execute");
       }
-      types = new byte[2 * s.params];
-      payload.getBytes(values, types);
+      types = payload;
+      typesAt = values;
       values += 2 * s.params;
     } else if (bound == 0 && s.types != null) {
-      types = s.types;
+      types = Unpooled.wrappedBuffer(s.types);
+      typesAt = 0;
     } else {
       return wrongArguments("mysqld_stmt_execute"); // types never bound, or a flag that is neither 0 nor 1
     }
     for (int i = 0; i < s.params; i++) {
-      if (!knownType(types[2 * i] & 0xFF) || (types[2 * i + 1] & ~UNSIGNED_FLAG & 0xFF) != 0) {
+      if (!knownType(types.getUnsignedByte(typesAt + 2 * i))
+          || (types.getUnsignedByte(typesAt + 2 * i + 1) & ~UNSIGNED_FLAG) != 0) {
         return wrongArguments("mysqld_stmt_execute");
       }
     }
@@ -87,7 +92,7 @@ final class CommandCheck {
       if (isNull || s.longDataParams.get(i)) {
         continue;
       }
-      at = skipValue(payload, at, end, types[2 * i] & 0xFF);
+      at = skipValue(payload, at, end, types.getUnsignedByte(typesAt + 2 * i));
       if (at < 0) {
         return wrongArguments("mysqld_stmt_execute");
       }

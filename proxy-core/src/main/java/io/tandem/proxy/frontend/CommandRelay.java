@@ -163,7 +163,20 @@ final class CommandRelay {
       relayAfterWrites(command, route);
       return;
     }
-    withConnection(command, route, c -> catchUp(c, command));
+    toConnection(command, route);
+  }
+
+  /**
+   * Takes the command to the session's connection to the route's backend (opened or taken from the
+   * pool first if needed: {@link #withConnection}), then {@link #catchUp}.
+   */
+  private void toConnection(ClientCommand command, Route route) {
+    BackendConnection c = backends.connection(route.backend());
+    if (c != null && c.isOpen()) {
+      catchUp(c, command); // the common case, without a callback
+    } else {
+      withConnection(command, route, ready -> catchUp(ready, command));
+    }
   }
 
   /**
@@ -307,7 +320,7 @@ final class CommandRelay {
       return;
     }
     if (readYourWrites.position().isEmpty() || readYourWrites.applied(route.backend())) {
-      withConnection(command, route, c -> catchUp(c, command));
+      toConnection(command, route);
       return;
     }
     withConnection(command, route, c -> RowCollector.query(c,
@@ -328,6 +341,10 @@ final class CommandRelay {
 
   /** Runs the session commands {@code c} missed, then the command; if {@code c} cannot follow, the command is routed again. */
   private void catchUp(BackendConnection c, ClientCommand command) {
+    if (backends.caughtUp(c)) {
+      sendReady(c, command);
+      return;
+    }
     backends.catchUp(c, caughtUp -> {
       if (session.closing()) {
         command.release();

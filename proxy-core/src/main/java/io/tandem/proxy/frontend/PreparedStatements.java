@@ -32,6 +32,8 @@ final class PreparedStatements {
 
   private final Map<Long, Statement> byId = new HashMap<>();
   private long lastPrepared = -1;
+  /** The statement {@link #find} found last (a client mostly executes one statement again and again), or null. */
+  private Statement lastFound;
 
   /** One prepared statement and where else it has been prepared. */
   static final class Statement {
@@ -102,15 +104,24 @@ final class PreparedStatements {
     s.preparedOn(home, id);
     byId.put(id, s);
     lastPrepared = id;
+    lastFound = null;
   }
 
   /** The statement a command names (resolving {@link #LAST_PREPARED}), or null. */
   Statement find(long id) {
-    return byId.get(id == LAST_PREPARED ? lastPrepared : id);
+    long key = id == LAST_PREPARED ? lastPrepared : id;
+    Statement last = lastFound;
+    if (last != null && last.id == key) {
+      return last;
+    }
+    Statement s = byId.get(key);
+    lastFound = s;
+    return s;
   }
 
   /** COM_STMT_CLOSE: forgets the statement and returns it (null if unknown). */
   Statement closed(long id) {
+    lastFound = null;
     return byId.remove(id == LAST_PREPARED ? lastPrepared : id);
   }
 
@@ -118,6 +129,7 @@ final class PreparedStatements {
   void clear() {
     byId.clear();
     lastPrepared = -1;
+    lastFound = null;
   }
 
   /** The statement id of a COM_STMT_* payload (after the command byte), or -1 if too short. */
@@ -146,9 +158,25 @@ final class PreparedStatements {
       if (payload.readableBytes() < flagAt + 1 + 2 * s.params) {
         return false;
       }
-      byte[] types = new byte[2 * s.params];
-      payload.getBytes(payload.readerIndex() + flagAt + 1, types);
-      s.types = types;
+      int typesAt = payload.readerIndex() + flagAt + 1;
+      if (!sameBytes(payload, typesAt, s.types)) { // a client mostly binds the same types every time
+        byte[] types = new byte[2 * s.params];
+        payload.getBytes(typesAt, types);
+        s.types = types;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code buf} holds {@code bytes} (not null) at {@code at}. */
+  private static boolean sameBytes(ByteBuf buf, int at, byte[] bytes) {
+    if (bytes == null) {
+      return false;
+    }
+    for (int i = 0; i < bytes.length; i++) {
+      if (buf.getByte(at + i) != bytes[i]) {
+        return false;
+      }
     }
     return true;
   }

@@ -160,17 +160,28 @@ final class SessionBackends {
   }
 
   /**
-   * Runs on {@code c} the session commands it missed; {@code done} then learns true. A connection
-   * that cannot follow the session is closed and forgotten, and {@code done} learns false — as it
-   * does, with nothing else done, when the session closed meanwhile.
+   * Whether {@code c} has run every session command it needs (the ones the state it was brought to
+   * covers are skipped here): then {@link #catchUp} has nothing to run.
    */
-  void catchUp(BackendConnection c, Consumer<Boolean> done) {
+  boolean caughtUp(BackendConnection c) {
+    if (c.historyApplied() >= history.size()) {
+      return true;
+    }
     int joined = joinedAt.getOrDefault(c, 0);
     while (c.historyApplied() < history.size() && c.historyApplied() < joined
         && history.get(c.historyApplied()).inSnapshot()) {
       c.historyApplied(c.historyApplied() + 1);
     }
-    if (c.historyApplied() >= history.size()) {
+    return c.historyApplied() >= history.size();
+  }
+
+  /**
+   * Runs on {@code c} the session commands it missed; {@code done} then learns true. A connection
+   * that cannot follow the session is closed and forgotten, and {@code done} learns false — as it
+   * does, with nothing else done, when the session closed meanwhile.
+   */
+  void catchUp(BackendConnection c, Consumer<Boolean> done) {
+    if (caughtUp(c)) {
       done.accept(true);
       return;
     }

@@ -4,9 +4,21 @@ package io.tandem.proxy.route;
 public final class MasterOnlyRouter implements SessionRouter {
 
   private final WriterRole writer;
+  /** The writer role's state the last route was made for, and that route (the same until the role changes). */
+  private WriterRole.State routedFor;
+  private Route toWriter;
 
   public MasterOnlyRouter(WriterRole writer) {
     this.writer = writer;
+  }
+
+  private Route toWriter() {
+    WriterRole.State state = writer.state();
+    if (state != routedFor) {
+      toWriter = Route.toWriter(state, false);
+      routedFor = state;
+    }
+    return toWriter;
   }
 
   /** The factory for a proxy: every session writes and reads on the writer of the moment. */
@@ -16,12 +28,12 @@ public final class MasterOnlyRouter implements SessionRouter {
 
   @Override
   public Route routeQuery(String sql) {
-    return Route.toWriter(writer.state(), false);
+    return toWriter();
   }
 
   @Override
   public Route routeCommand(int commandCode) {
-    return Route.toWriter(writer.state(), false);
+    return toWriter();
   }
 
   @Override
