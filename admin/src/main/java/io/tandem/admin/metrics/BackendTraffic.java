@@ -1,55 +1,64 @@
 package io.tandem.admin.metrics;
 
 import io.tandem.proxy.metrics.BackendMeter;
-import java.util.concurrent.atomic.LongAdder;
 
-/** The proxy's traffic with one backend: bytes, connections, commands, lost commands. */
+/**
+ * The proxy's traffic with one backend: bytes, connections, commands, lost commands. Counted on
+ * every read, write and command, so in {@link StripedCounters}.
+ */
 public final class BackendTraffic implements BackendMeter {
 
-  private final LongAdder received = new LongAdder();
-  private final LongAdder sent = new LongAdder();
-  private final LongAdder connections = new LongAdder();
-  final LongAdder commands = new LongAdder();
-  private final LongAdder errors = new LongAdder();
+  private static final int RECEIVED = 0;
+  private static final int SENT = 1;
+  private static final int CONNECTIONS = 2;
+  private static final int COMMANDS = 3;
+  private static final int ERRORS = 4;
+
+  private final StripedCounters counters = new StripedCounters(5);
 
   @Override
   public void received(long bytes) {
-    received.add(bytes);
+    counters.add(RECEIVED, bytes);
   }
 
   @Override
   public void sent(long bytes) {
-    sent.add(bytes);
+    counters.add(SENT, bytes);
   }
 
   @Override
   public void connections(int delta) {
-    connections.add(delta);
+    counters.add(CONNECTIONS, delta);
   }
 
   @Override
   public void failed() {
-    errors.increment();
+    counters.add(ERRORS, 1);
+  }
+
+  /** A client command ran on the backend. */
+  void commandDone() {
+    counters.add(COMMANDS, 1);
   }
 
   public long receivedBytes() {
-    return received.sum();
+    return counters.sum(RECEIVED);
   }
 
   public long sentBytes() {
-    return sent.sum();
+    return counters.sum(SENT);
   }
 
   /** Connections open now (pooled or held by a session). */
   public long openConnections() {
-    return connections.sum();
+    return counters.sum(CONNECTIONS);
   }
 
   public long commands() {
-    return commands.sum();
+    return counters.sum(COMMANDS);
   }
 
   public long errors() {
-    return errors.sum();
+    return counters.sum(ERRORS);
   }
 }

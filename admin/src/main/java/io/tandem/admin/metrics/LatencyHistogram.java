@@ -1,10 +1,9 @@
 package io.tandem.admin.metrics;
 
-import java.util.concurrent.atomic.LongAdder;
-
 /**
- * A latency histogram with fixed buckets, filled on the hot path without locks or allocation:
- * one {@link LongAdder} per bucket (not cumulative; summed when read) and one for the sum.
+ * A latency histogram with fixed buckets, filled on the hot path without locks, atomic
+ * instructions or allocation: one {@link StripedCounters} counter per bucket (not cumulative;
+ * summed when read) and one for the sum.
  */
 final class LatencyHistogram {
 
@@ -20,36 +19,31 @@ final class LatencyHistogram {
   }
 
   /** Counts per bucket; the last one is +Inf. */
-  private final LongAdder[] buckets = new LongAdder[BOUNDS.length + 1];
-  private final LongAdder sumNanos = new LongAdder();
-
-  LatencyHistogram() {
-    for (int i = 0; i < buckets.length; i++) {
-      buckets[i] = new LongAdder();
-    }
-  }
+  private static final int BUCKETS = BOUNDS.length + 1;
+  /** The buckets (0 .. BOUNDS.length, the last one +Inf), then the sum in nanoseconds. */
+  private final StripedCounters counters = new StripedCounters(BUCKETS + 1);
 
   void observe(long nanos) {
     int i = 0;
     while (i < BOUNDS_NANOS.length && nanos > BOUNDS_NANOS[i]) {
       i++;
     }
-    buckets[i].increment();
-    sumNanos.add(nanos);
+    counters.add(i, 1);
+    counters.add(BUCKETS, nanos);
   }
 
   /** Cumulative counts per bound, the last being +Inf (the total). */
   long[] cumulative() {
-    long[] out = new long[buckets.length];
+    long[] out = new long[BUCKETS];
     long running = 0;
-    for (int i = 0; i < buckets.length; i++) {
-      running += buckets[i].sum();
+    for (int i = 0; i < BUCKETS; i++) {
+      running += counters.sum(i);
       out[i] = running;
     }
     return out;
   }
 
   double sumSeconds() {
-    return sumNanos.sum() / 1e9;
+    return counters.sum(BUCKETS) / 1e9;
   }
 }

@@ -9,9 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The counters the protocol core fills as it works ({@link ProxyMetrics}): {@link LongAdder}s in
- * arrays indexed by enum ordinals, so counting a command is a few uncontended increments, no lock
- * and no allocation. {@link TandemCollector} reads them when Prometheus scrapes; the admin
+ * The counters the protocol core fills as it works ({@link ProxyMetrics}), indexed by enum
+ * ordinals: {@link LongAdder}s, and for what every command counts {@link StripedCounters}, so that
+ * counting a command takes no lock, no atomic instruction and no allocation. {@link TandemCollector} reads them when Prometheus scrapes; the admin
  * commands read them too.
  */
 public final class TandemMetrics implements ProxyMetrics {
@@ -23,7 +23,7 @@ public final class TandemMetrics implements ProxyMetrics {
   private final LongAdder accepted = new LongAdder();
   private final LongAdder[] refused = adders(REFUSAL.length);
   /** [where][kind][failed] */
-  private final LongAdder[] commands = adders(WHERE.length * KIND.length * 2);
+  private final StripedCounters commands = new StripedCounters(WHERE.length * KIND.length * 2);
   private final LatencyHistogram[] latency = new LatencyHistogram[WHERE.length];
   private final Map<String, BackendTraffic> backends = new ConcurrentHashMap<>();
   private final LongAdder adminOk = new LongAdder();
@@ -61,10 +61,10 @@ public final class TandemMetrics implements ProxyMetrics {
 
   @Override
   public void commandDone(Where where, BackendMeter backend, Kind kind, boolean failed, long nanos) {
-    commands[(where.ordinal() * KIND.length + kind.ordinal()) * 2 + (failed ? 1 : 0)].increment();
+    commands.add((where.ordinal() * KIND.length + kind.ordinal()) * 2 + (failed ? 1 : 0), 1);
     latency[where.ordinal()].observe(nanos);
     if (backend instanceof BackendTraffic t) {
-      t.commands.increment();
+      t.commandDone();
     }
   }
 
@@ -128,7 +128,7 @@ public final class TandemMetrics implements ProxyMetrics {
   }
 
   public long commands(Where where, Kind kind, boolean failed) {
-    return commands[(where.ordinal() * KIND.length + kind.ordinal()) * 2 + (failed ? 1 : 0)].sum();
+    return commands.sum((where.ordinal() * KIND.length + kind.ordinal()) * 2 + (failed ? 1 : 0));
   }
 
   /** Commands that ran at {@code where}, any kind and outcome. */

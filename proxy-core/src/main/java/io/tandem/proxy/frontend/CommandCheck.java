@@ -1,7 +1,6 @@
 package io.tandem.proxy.frontend;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.tandem.proxy.protocol.ErrorCode;
 
 /**
@@ -60,25 +59,23 @@ final class CommandCheck {
     }
     int bound = payload.getUnsignedByte(flagAt);
     int values = flagAt + 1;
-    // the types (2 bytes per parameter), read where they are: in the packet, or kept from an earlier execution
-    ByteBuf types;
-    int typesAt;
+    // the types (2 bytes per parameter) are read where they are: in the packet (typesAt), or kept
+    // from an earlier execution (kept)
+    byte[] kept = null;
+    int typesAt = values;
     if (bound == 1) {
       if (values + 2 * s.params > start + length) {
         return wrongArguments("mysqld_stmt_execute");
       }
-      types = payload;
-      typesAt = values;
       values += 2 * s.params;
     } else if (bound == 0 && s.types != null) {
-      types = Unpooled.wrappedBuffer(s.types);
-      typesAt = 0;
+      kept = s.types;
     } else {
       return wrongArguments("mysqld_stmt_execute"); // types never bound, or a flag that is neither 0 nor 1
     }
     for (int i = 0; i < s.params; i++) {
-      if (!knownType(types.getUnsignedByte(typesAt + 2 * i))
-          || (types.getUnsignedByte(typesAt + 2 * i + 1) & ~UNSIGNED_FLAG) != 0) {
+      if (!knownType(typeByte(payload, typesAt, kept, 2 * i))
+          || (typeByte(payload, typesAt, kept, 2 * i + 1) & ~UNSIGNED_FLAG) != 0) {
         return wrongArguments("mysqld_stmt_execute");
       }
     }
@@ -92,12 +89,17 @@ final class CommandCheck {
       if (isNull || s.longDataParams.get(i)) {
         continue;
       }
-      at = skipValue(payload, at, end, types.getUnsignedByte(typesAt + 2 * i));
+      at = skipValue(payload, at, end, typeByte(payload, typesAt, kept, 2 * i));
       if (at < 0) {
         return wrongArguments("mysqld_stmt_execute");
       }
     }
     return null;
+  }
+
+  /** Byte {@code index} of an execution's parameter types: {@code kept}'s, or else the packet's from {@code typesAt}. */
+  private static int typeByte(ByteBuf payload, int typesAt, byte[] kept, int index) {
+    return kept != null ? kept[index] & 0xFF : payload.getUnsignedByte(typesAt + index);
   }
 
   /** COM_STMT_FETCH: statement id (4) and row count (4); a statement with an open cursor. */
