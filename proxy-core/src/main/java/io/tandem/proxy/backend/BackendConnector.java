@@ -1,6 +1,7 @@
 package io.tandem.proxy.backend;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -26,6 +27,14 @@ import javax.net.ssl.SSLException;
 /** Opens and logs in backend connections on a given event loop, within the connect timeout. */
 public final class BackendConnector {
 
+  /**
+   * How much a read from a backend asks for: Netty's adaptive guess, but never under 1 KiB. Its
+   * default floor of 64 bytes follows small answers down until a slightly larger one (a row of a
+   * few hundred bytes) arrives in two reads, with a packet cut between them that the framer must
+   * copy together; reading into a larger buffer costs the same.
+   */
+  private static final AdaptiveRecvByteBufAllocator RESPONSE_READS =
+      new AdaptiveRecvByteBufAllocator(1024, 2048, 65536);
   private static final Map<String, String> ATTRIBUTES = Map.of("_client_name", "tandem", "program_name", "tandem");
 
   private final Duration connectTimeout;
@@ -66,6 +75,7 @@ public final class BackendConnector {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+        .option(ChannelOption.RCVBUF_ALLOCATOR, RESPONSE_READS)
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.tandem.proxy.backend.BackendConnection;
 import io.tandem.proxy.protocol.Packets;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -32,8 +33,12 @@ final class PreparedStatements {
 
   private final Map<Long, Statement> byId = new HashMap<>();
   private long lastPrepared = -1;
-  /** The statement {@link #find} found last (a client mostly executes one statement again and again), or null. */
-  private Statement lastFound;
+  /**
+   * The statements {@link #find} found last, by the low bits of their ids (a server numbers a
+   * connection's statements 1, 2, 3 …): a client executes a few statements again and again, and
+   * finds them here without boxing its id for the map.
+   */
+  private final Statement[] recent = new Statement[16];
 
   /** One prepared statement and where else it has been prepared. */
   static final class Statement {
@@ -104,32 +109,42 @@ final class PreparedStatements {
     s.preparedOn(home, id);
     byId.put(id, s);
     lastPrepared = id;
-    lastFound = null;
+    recent[slot(id)] = s;
+  }
+
+  private int slot(long id) {
+    return (int) id & (recent.length - 1);
   }
 
   /** The statement a command names (resolving {@link #LAST_PREPARED}), or null. */
   Statement find(long id) {
     long key = id == LAST_PREPARED ? lastPrepared : id;
-    Statement last = lastFound;
-    if (last != null && last.id == key) {
-      return last;
+    Statement s = recent[slot(key)];
+    if (s != null && s.id == key) {
+      return s;
     }
-    Statement s = byId.get(key);
-    lastFound = s;
+    s = byId.get(key);
+    if (s != null) {
+      recent[slot(key)] = s;
+    }
     return s;
   }
 
   /** COM_STMT_CLOSE: forgets the statement and returns it (null if unknown). */
   Statement closed(long id) {
-    lastFound = null;
-    return byId.remove(id == LAST_PREPARED ? lastPrepared : id);
+    long key = id == LAST_PREPARED ? lastPrepared : id;
+    Statement s = recent[slot(key)];
+    if (s != null && s.id == key) {
+      recent[slot(key)] = null;
+    }
+    return byId.remove(key);
   }
 
   /** Forgets everything (COM_RESET_CONNECTION, COM_CHANGE_USER). */
   void clear() {
     byId.clear();
     lastPrepared = -1;
-    lastFound = null;
+    Arrays.fill(recent, null);
   }
 
   /** The statement id of a COM_STMT_* payload (after the command byte), or -1 if too short. */

@@ -84,4 +84,45 @@ class PreparedStatementsTest {
     assertThat(statements.closed(3)).isNotNull();
     assertThat(statements.find(3)).isNull();
   }
+
+  @Test
+  void statementsThatShareARecentSlotAreFoundAsThemselves() {
+    PreparedStatements statements = new PreparedStatements();
+    for (long id = 1; id <= 40; id++) {
+      statements.prepared(id, "SELECT " + id, 0, null);
+    }
+    for (int round = 0; round < 2; round++) {
+      for (long id : new long[] {1, 17, 33, 1, 2, 18, 34}) { // 1, 17, 33 (and 2, 18, 34) share a slot of 16
+        assertThat(statements.find(id).sql).isEqualTo("SELECT " + id);
+      }
+    }
+    assertThat(statements.closed(17).sql).isEqualTo("SELECT 17");
+    assertThat(statements.find(17)).isNull();
+    assertThat(statements.find(1).sql).isEqualTo("SELECT 1");
+    assertThat(statements.find(33).sql).isEqualTo("SELECT 33");
+    statements.prepared(17, "SELECT 'again'", 0, null); // a server may hand out a closed id again
+    assertThat(statements.find(17).sql).isEqualTo("SELECT 'again'");
+    assertThat(statements.find(41)).isNull();
+    statements.clear();
+    assertThat(statements.find(1)).isNull();
+    assertThat(statements.find(PreparedStatements.LAST_PREPARED)).isNull();
+  }
+
+  @Test
+  void typesBoundAgainAreKeptUnlessTheyChanged() {
+    PreparedStatements.Statement s = new PreparedStatements.Statement(7, "SELECT ?, ?", 2, null);
+    ByteBuf first = execute(7, true);
+    assertThat(PreparedStatements.learnTypes(s, payload(first))).isTrue();
+    byte[] learned = s.types;
+    ByteBuf again = execute(7, true);
+    assertThat(PreparedStatements.learnTypes(s, payload(again))).isTrue();
+    assertThat(s.types).isSameAs(learned);
+    ByteBuf changed = execute(7, true);
+    changed.setShortLE(Packets.HEADER_SIZE + 12, 8); // the first parameter now LONGLONG
+    assertThat(PreparedStatements.learnTypes(s, payload(changed))).isTrue();
+    assertThat(s.types).isNotSameAs(learned).startsWith(8, 0, 15, 0);
+    first.release();
+    again.release();
+    changed.release();
+  }
 }
