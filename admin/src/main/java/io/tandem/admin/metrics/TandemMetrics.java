@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The counters the protocol core fills as it works ({@link ProxyMetrics}), indexed by enum
  * ordinals: {@link LongAdder}s, and for what every command counts {@link StripedCounters}, so that
- * counting a command takes no lock, no atomic instruction and no allocation. {@link TandemCollector} reads them when Prometheus scrapes; the admin
- * commands read them too.
+ * counting a command takes no lock, no atomic instruction and no allocation.
+ * {@link TandemCollector} reads them when Prometheus scrapes; the admin commands read them too.
  */
 public final class TandemMetrics implements ProxyMetrics {
 

@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.tandem.proxy.protocol.Packets;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,8 +16,8 @@ final class ClientCommand {
 
   /** The first (usually the only) frame, or null once handed over or released. */
   private ByteBuf first;
-  /** The frames after the first of a command of 16 MiB or more, else null. */
-  private List<ByteBuf> more;
+  /** All the frames of a command of 16 MiB or more (the first one included), else null. */
+  private List<ByteBuf> frames;
   private final int code;
   private int length;
 
@@ -32,7 +31,7 @@ final class ClientCommand {
   /** A command in {@code frames} (owned from now on; at least one) of {@code length} payload bytes in all. */
   ClientCommand(List<ByteBuf> frames, int length) {
     this(frames.get(0), length);
-    this.more = frames.size() > 1 ? new ArrayList<>(frames.subList(1, frames.size())) : null;
+    this.frames = frames.size() > 1 ? frames : null;
   }
 
   /** The command byte, or -1 for an empty packet. */
@@ -69,7 +68,7 @@ final class ClientCommand {
 
   /** Whether the single frame's argument contains {@code word} (lower-case ASCII; matched in any case). */
   boolean containsWord(String word) {
-    if (more != null || length < word.length() + 1) {
+    if (frames != null || length < word.length() + 1) {
       return false;
     }
     int start = first.readerIndex() + Packets.HEADER_SIZE + 1;
@@ -100,7 +99,7 @@ final class ClientCommand {
 
   /** How many physical frames the command came in. */
   int frameCount() {
-    return more == null ? 1 : 1 + more.size();
+    return frames == null ? 1 : frames.size();
   }
 
   /** Replaces the (only) frame by {@code frame}, releasing the old one; the command owns the new one. */
@@ -135,36 +134,27 @@ final class ClientCommand {
   }
 
   private String argument(Charset charset) {
-    if (more == null) {
+    if (frames == null) {
       return first.toString(first.readerIndex() + Packets.HEADER_SIZE + 1, length - 1, charset);
     }
     ByteBuf joined = Unpooled.buffer(length);
-    for (ByteBuf f : frames()) {
+    for (ByteBuf f : frames) {
       joined.writeBytes(f, f.readerIndex() + Packets.HEADER_SIZE, f.readableBytes() - Packets.HEADER_SIZE);
     }
     return joined.toString(1, length - 1, charset);
   }
 
-  private List<ByteBuf> frames() {
-    List<ByteBuf> all = new ArrayList<>(frameCount());
-    all.add(first);
-    if (more != null) {
-      all.addAll(more);
-    }
-    return all;
-  }
-
   /** Hands the frames over (to a backend connection); this command no longer owns them. */
   List<ByteBuf> takeFrames() {
-    List<ByteBuf> out = frames();
+    List<ByteBuf> out = frames != null ? frames : List.of(first);
     first = null;
-    more = null;
+    frames = null;
     return out;
   }
 
   /** Hands the only frame over (a single-frame command); this command no longer owns it. */
   ByteBuf takeOnlyFrame() {
-    if (more != null) {
+    if (frames != null) {
       throw new IllegalStateException("a command of " + frameCount() + " frames");
     }
     ByteBuf out = first;
@@ -173,13 +163,12 @@ final class ClientCommand {
   }
 
   void release() {
-    if (first != null) {
+    if (frames != null) {
+      frames.forEach(ByteBuf::release);
+    } else if (first != null) {
       first.release();
-      first = null;
     }
-    if (more != null) {
-      more.forEach(ByteBuf::release);
-      more = null;
-    }
+    first = null;
+    frames = null;
   }
 }

@@ -133,11 +133,11 @@ final class PreparedStatements {
   /** COM_STMT_CLOSE: forgets the statement and returns it (null if unknown). */
   Statement closed(long id) {
     long key = id == LAST_PREPARED ? lastPrepared : id;
-    Statement s = recent[slot(key)];
-    if (s != null && s.id == key) {
+    Statement s = byId.remove(key);
+    if (s != null && recent[slot(key)] == s) {
       recent[slot(key)] = null;
     }
-    return byId.remove(key);
+    return s;
   }
 
   /** Forgets everything (COM_RESET_CONNECTION, COM_CHANGE_USER). */
